@@ -1,0 +1,509 @@
+package archive
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// DirConfig configures a DirStore.
+type DirConfig struct {
+	// Root is the archive's base folder, holding STREAM/VARIANT/HOUR/...
+	// as wubloader lays it out. Required; created if missing.
+	Root string
+	// NoSync skips fsync of segment files and their folders. Commits are
+	// then atomic but may not survive a power cut. Default false: durable.
+	NoSync bool
+	// Logger receives warnings about foreign files. Nil means discard.
+	Logger *slog.Logger
+}
+
+// ConfigError reports an invalid configuration field.
+type ConfigError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("archive: config %s: %s", e.Field, e.Reason) }
+
+// DirStore is a Store on a local folder with exactly wubloader's layout, so
+// wubloader's tools read it and its nodes can backfill from it. Writes go to
+// a hidden temporary file in the hour folder, are fsynced, and appear under
+// their final name with an atomic link: readers never see a partial file,
+// and a concurrent writer of the same segment never clobbers the first copy.
+type DirStore struct {
+	root   string
+	noSync bool
+	log    *slog.Logger
+	stats  Stats
+
+	mu       sync.Mutex
+	reported map[string]bool // bad names already logged
+}
+
+var _ Store = (*DirStore)(nil)
+
+// tempPrefix and tempSuffix mark our temporary files. The leading period
+// hides them from wubloader's and airkeep's listings.
+const (
+	tempPrefix = ".airkeep-"
+	tempSuffix = ".tmp"
+)
+
+// NewDirStore opens (creating if needed) an archive folder.
+func NewDirStore(cfg DirConfig) (*DirStore, error) {
+	if cfg.Root == "" {
+		return nil, &ConfigError{Field: "Root", Reason: "required"}
+	}
+	root, err := filepath.Abs(cfg.Root)
+	if err != nil {
+		return nil, &ConfigError{Field: "Root", Reason: err.Error()}
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("archive: create root: %w", err)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &DirStore{root: root, noSync: cfg.NoSync, log: log, reported: make(map[string]bool)}, nil
+}
+
+// Root returns the absolute path of the archive folder.
+func (d *DirStore) Root() string { return d.root }
+
+// Stats returns the store's counters.
+func (d *DirStore) Stats() *Stats { return &d.stats }
+
+func (d *DirStore) hourDir(stream, variant, hour string) string {
+	return filepath.Join(d.root, stream, variant, hour)
+}
+
+// Create starts writing a segment into a hidden temporary file in its hour
+// folder.
+func (d *DirStore) Create(ctx context.Context, seg Segment) (SegmentWriter, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	seg, err := validateCreate(seg)
+	if err != nil {
+		return nil, err
+	}
+	dir := d.hourDir(seg.Stream, seg.Variant, seg.Hour())
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		d.stats.WriteErrors.Add(1)
+		return nil, fmt.Errorf("archive: create %s: %w", seg.Path(), err)
+	}
+	f, err := os.CreateTemp(dir, tempPrefix+"*"+tempSuffix)
+	if err != nil {
+		d.stats.WriteErrors.Add(1)
+		return nil, fmt.Errorf("archive: create %s: %w", seg.Path(), err)
+	}
+	return &dirWriter{store: d, seg: seg, dir: dir, f: f, h: sha256.New()}, nil
+}
+
+type dirWriter struct {
+	store *DirStore
+	seg   Segment
+	dir   string
+	f     *os.File
+	h     hash.Hash
+	n     int64
+	err   error // first write error; the writer can then only abort
+	done  bool
+}
+
+func (w *dirWriter) Write(p []byte) (int, error) {
+	if w.done {
+		return 0, ErrClosed
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	n, err := w.f.Write(p)
+	w.h.Write(p[:n])
+	w.n += int64(n)
+	if err != nil {
+		w.err = fmt.Errorf("archive: write %s: %w", w.seg.Path(), err)
+		w.store.stats.WriteErrors.Add(1)
+		return n, w.err
+	}
+	return n, nil
+}
+
+func (w *dirWriter) Commit(ctx context.Context, typ Type) (Segment, error) {
+	if w.done {
+		return Segment{}, ErrClosed
+	}
+	if err := validateCommitType(typ); err != nil {
+		return Segment{}, err
+	}
+	if w.err != nil {
+		// The bytes on disk may differ from the bytes hashed.
+		w.Abort()
+		return Segment{}, w.err
+	}
+	if err := ctx.Err(); err != nil {
+		w.Abort()
+		return Segment{}, err
+	}
+	w.done = true
+	seg := w.seg
+	seg.Type = typ
+	copy(seg.Hash[:], w.h.Sum(nil))
+	tmp := w.f.Name()
+	fail := func(err error) (Segment, error) {
+		os.Remove(tmp)
+		w.store.stats.WriteErrors.Add(1)
+		return Segment{}, fmt.Errorf("archive: commit %s: %w", seg.Path(), err)
+	}
+	if !w.store.noSync {
+		if err := w.f.Sync(); err != nil {
+			w.f.Close()
+			return fail(err)
+		}
+	}
+	if err := w.f.Close(); err != nil {
+		return fail(err)
+	}
+	dup, err := linkNoReplace(tmp, filepath.Join(w.dir, seg.Name()))
+	if err != nil {
+		return fail(err)
+	}
+	os.Remove(tmp)
+	if !dup && !w.store.noSync {
+		if err := syncDir(w.dir); err != nil {
+			return fail(err)
+		}
+	}
+	w.store.stats.committed(typ, w.n, dup)
+	return seg, nil
+}
+
+func (w *dirWriter) Abort() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	w.store.stats.Aborted.Add(1)
+	w.f.Close()
+	if err := os.Remove(w.f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("archive: abort %s: %w", w.seg.Path(), err)
+	}
+	return nil
+}
+
+// linkNoReplace gives the file tmp the name final unless final exists, in
+// which case it reports dup. A hard link is atomic and never replaces, so
+// two writers of the same segment cannot both win, and readers of the first
+// copy are never disturbed. On file systems without hard links it falls back
+// to a rename, which is also safe here because a name fixes the content.
+func linkNoReplace(tmp, final string) (dup bool, err error) {
+	err = os.Link(tmp, final)
+	switch {
+	case err == nil:
+		return false, nil
+	case errors.Is(err, fs.ErrExist):
+		return true, nil
+	case errors.Is(err, syscall.EPERM), errors.Is(err, syscall.ENOTSUP), errors.Is(err, syscall.EXDEV), errors.Is(err, syscall.EMLINK):
+		if _, serr := os.Lstat(final); serr == nil {
+			return true, nil
+		}
+		return false, os.Rename(tmp, final)
+	}
+	return false, err
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Open returns the bytes of a stored segment.
+func (d *DirStore) Open(ctx context.Context, seg Segment) (io.ReadSeekCloser, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := seg.Validate(); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(filepath.Join(d.root, filepath.FromSlash(seg.Path())))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("archive: open %s: %w", seg.Path(), ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("archive: open %s: %w", seg.Path(), err)
+	}
+	return f, nil
+}
+
+// Streams lists the stream folders.
+func (d *DirStore) Streams(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return d.listDirs(d.root, func(name string) bool { return ValidateComponent("stream", name) == nil })
+}
+
+// Variants lists the variants of a stream.
+func (d *DirStore) Variants(ctx context.Context, stream string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := ValidateComponent("stream", stream); err != nil {
+		return nil, err
+	}
+	return d.listDirs(filepath.Join(d.root, stream), func(name string) bool { return ValidateComponent("variant", name) == nil })
+}
+
+// Hours lists the hour folders of a variant.
+func (d *DirStore) Hours(ctx context.Context, stream, variant string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := ValidateComponent("stream", stream); err != nil {
+		return nil, err
+	}
+	if err := ValidateComponent("variant", variant); err != nil {
+		return nil, err
+	}
+	return d.listDirs(filepath.Join(d.root, stream, variant), func(name string) bool {
+		_, err := ParseHour(name)
+		return err == nil
+	})
+}
+
+// listDirs lists the sub-folders of dir whose names pass keep, sorted.
+// Hidden entries and foreign names are skipped; an absent dir lists empty.
+func (d *DirStore) listDirs(dir string, keep func(string) bool) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return []string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("archive: list %s: %w", dir, err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || !keep(e.Name()) {
+			continue
+		}
+		names = append(names, e.Name())
+	}
+	return names, nil
+}
+
+// List lists one hour folder.
+func (d *DirStore) List(ctx context.Context, stream, variant, hour string) (Listing, error) {
+	if err := ctx.Err(); err != nil {
+		return Listing{}, err
+	}
+	if err := validateHourArgs(stream, variant, hour); err != nil {
+		return Listing{}, err
+	}
+	dir := d.hourDir(stream, variant, hour)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Listing{}, nil
+	}
+	if err != nil {
+		return Listing{}, fmt.Errorf("archive: list %s/%s/%s: %w", stream, variant, hour, err)
+	}
+	files := make([]rawFile, 0, len(entries))
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || !e.Type().IsRegular() {
+			continue
+		}
+		var size int64
+		if strings.HasSuffix(name, ".ts") {
+			info, err := e.Info()
+			if err != nil {
+				continue // removed since ReadDir
+			}
+			size = info.Size()
+		}
+		files = append(files, rawFile{name: name, size: size})
+	}
+	l := buildListing(stream, variant, hour, files, &d.stats)
+	d.reportBad(stream, variant, hour, l.Bad)
+	return l, nil
+}
+
+// reportBad logs each foreign name once.
+func (d *DirStore) reportBad(stream, variant, hour string, bad []string) {
+	if len(bad) == 0 {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, name := range bad {
+		key := stream + "/" + variant + "/" + hour + "/" + name
+		if d.reported[key] {
+			continue
+		}
+		if len(d.reported) < 10000 {
+			d.reported[key] = true
+		}
+		d.log.Warn("skipping foreign file in archive", "path", key)
+	}
+}
+
+// Tombstone writes an empty NAME.tombstone beside the segment.
+func (d *DirStore) Tombstone(ctx context.Context, seg Segment) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := seg.Validate(); err != nil {
+		return err
+	}
+	dir := d.hourDir(seg.Stream, seg.Variant, seg.Hour())
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("archive: tombstone %s: %w", seg.Path(), err)
+	}
+	f, err := os.CreateTemp(dir, tempPrefix+"*"+tempSuffix)
+	if err != nil {
+		return fmt.Errorf("archive: tombstone %s: %w", seg.Path(), err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("archive: tombstone %s: %w", seg.Path(), err)
+	}
+	dup, err := linkNoReplace(tmp, filepath.Join(dir, seg.TombstoneName()))
+	if err != nil {
+		return fmt.Errorf("archive: tombstone %s: %w", seg.Path(), err)
+	}
+	if dup {
+		return nil
+	}
+	if !d.noSync {
+		if err := syncDir(dir); err != nil {
+			return fmt.Errorf("archive: tombstone %s: %w", seg.Path(), err)
+		}
+	}
+	d.stats.Tombstones.Add(1)
+	return nil
+}
+
+// RemoveHour deletes every file of an hour folder except its tombstones,
+// and the folder itself once it is empty.
+func (d *DirStore) RemoveHour(ctx context.Context, stream, variant, hour string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := validateHourArgs(stream, variant, hour); err != nil {
+		return err
+	}
+	dir := d.hourDir(stream, variant, hour)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("archive: remove hour %s/%s/%s: %w", stream, variant, hour, err)
+	}
+	var errs []error
+	kept := 0
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tombstone") || e.IsDir() {
+			kept++
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if kept == 0 && len(errs) == 0 {
+		if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("archive: remove hour %s/%s/%s: %w", stream, variant, hour, err)
+	}
+	return nil
+}
+
+// CleanTemp removes temporary files older than maxAge that crashed writers
+// left behind: airkeep's hidden ones and wubloader's NAME-temp-UUID.ts. The
+// owner of a DirStore calls it at start-up, with maxAge well above the
+// longest write (a segment download gives up after 20 minutes), so that a
+// write still in progress elsewhere is never touched. It returns how many
+// files it removed.
+func (d *DirStore) CleanTemp(ctx context.Context, maxAge time.Duration, now time.Time) (int, error) {
+	removed := 0
+	streams, err := d.Streams(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, s := range streams {
+		variants, err := d.Variants(ctx, s)
+		if err != nil {
+			return removed, err
+		}
+		for _, v := range variants {
+			hours, err := d.Hours(ctx, s, v)
+			if err != nil {
+				return removed, err
+			}
+			for _, h := range hours {
+				if err := ctx.Err(); err != nil {
+					return removed, err
+				}
+				n, err := d.cleanHour(s, v, h, maxAge, now)
+				removed += n
+				if err != nil {
+					return removed, err
+				}
+			}
+		}
+	}
+	return removed, nil
+}
+
+func (d *DirStore) cleanHour(stream, variant, hour string, maxAge time.Duration, now time.Time) (int, error) {
+	dir := d.hourDir(stream, variant, hour)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("archive: clean %s: %w", dir, err)
+	}
+	removed := 0
+	for _, e := range entries {
+		name := e.Name()
+		ours := strings.HasPrefix(name, tempPrefix) && strings.HasSuffix(name, tempSuffix)
+		if !ours {
+			seg, err := ParseName(stream, variant, hour, name)
+			if err != nil || seg.Type != Temp {
+				continue
+			}
+		}
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() || now.Sub(info.ModTime()) < maxAge {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, name)); err == nil {
+			removed++
+			d.log.Info("removed stale temporary file", "path", filepath.Join(dir, name))
+		}
+	}
+	return removed, nil
+}

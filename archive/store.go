@@ -1,0 +1,231 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Errors that callers branch on.
+var (
+	// ErrNotFound reports a segment, hour or tombstone that is not stored.
+	ErrNotFound = errors.New("archive: not found")
+	// ErrClosed reports use of a SegmentWriter after Commit or Abort.
+	ErrClosed = errors.New("archive: writer already committed or aborted")
+	// ErrHoles reports a time range whose best timeline has holes, from
+	// selection in strict mode and from cuts that do not allow holes.
+	ErrHoles = errors.New("archive: range contains holes")
+)
+
+// Store is what a segment backend does. DirStore keeps wubloader's layout on
+// a local disk, MemStore keeps segments in memory, and archive/s3store puts
+// them in an S3 bucket; archive/archivetest checks that a backend behaves
+// like the others.
+//
+// Names handed to a Store are validated (Segment.Validate, ValidateComponent,
+// ParseHour) before they touch the backend. Listing an absent stream,
+// variant or hour returns an empty result, not an error.
+type Store interface {
+	// Create starts writing a segment. seg gives the stream, variant, start
+	// and duration; the type and hash are decided at Commit. Bytes written
+	// are hashed as they arrive and become visible only when committed.
+	Create(ctx context.Context, seg Segment) (SegmentWriter, error)
+	// Open returns the bytes of a stored segment, or ErrNotFound. A
+	// tombstoned segment can still be opened by name.
+	Open(ctx context.Context, seg Segment) (io.ReadSeekCloser, error)
+	// Streams lists the stream folders, sorted.
+	Streams(ctx context.Context) ([]string, error)
+	// Variants lists the variants of a stream, sorted.
+	Variants(ctx context.Context, stream string) ([]string, error)
+	// Hours lists the hour folders of a variant, sorted (so oldest first).
+	Hours(ctx context.Context, stream, variant string) ([]string, error)
+	// List lists one hour folder: its segments with their sizes, tombstoned
+	// ones left out, its tombstones, and names it could not parse.
+	List(ctx context.Context, stream, variant, hour string) (Listing, error)
+	// Tombstone hides seg from every listing, here and, through backfill,
+	// on peers. The segment's bytes stay until its hour is removed.
+	Tombstone(ctx context.Context, seg Segment) error
+	// RemoveHour deletes the segments of one hour, for retention.
+	// Tombstones are kept so that a peer still holding the hour cannot bring
+	// a deleted segment back.
+	RemoveHour(ctx context.Context, stream, variant, hour string) error
+}
+
+// SegmentWriter receives the bytes of one segment. Exactly one of Commit or
+// Abort ends it; a writer that is neither committed nor aborted leaks a
+// temporary file or buffer.
+type SegmentWriter interface {
+	io.Writer
+	// Commit stores what was written under its SHA-256 with the given type
+	// (Full, Suspect or Partial) and returns the stored segment. If an
+	// identical segment is already stored, the new copy is dropped and
+	// Commit succeeds.
+	Commit(ctx context.Context, typ Type) (Segment, error)
+	// Abort discards what was written. Nothing becomes visible.
+	Abort() error
+}
+
+// Entry is a stored segment and its size in bytes.
+type Entry struct {
+	Segment
+	Size int64
+}
+
+// Listing is the content of one hour folder.
+type Listing struct {
+	// Segments are the visible segments, sorted by name (so by start time),
+	// temp ones included, tombstoned ones left out.
+	Segments []Entry
+	// Tombstones are the segments hidden by a tombstone, sorted by name.
+	Tombstones []Segment
+	// Bad are the names found in the folder that airkeep cannot parse
+	// (hidden files excluded), sorted. They are skipped everywhere.
+	Bad []string
+}
+
+// Names returns the file names of the visible segments, and of the
+// tombstones when tombstones is true, sorted: the answer of wubloader's
+// GET /files/STREAM/VARIANT/HOUR.
+func (l Listing) Names(tombstones bool) []string {
+	names := make([]string, 0, len(l.Segments)+len(l.Tombstones))
+	for _, e := range l.Segments {
+		names = append(names, e.Name())
+	}
+	if tombstones {
+		for _, s := range l.Tombstones {
+			names = append(names, s.TombstoneName())
+		}
+		sort.Strings(names)
+	}
+	return names
+}
+
+// rawFile is a file name found in an hour folder and its size.
+type rawFile struct {
+	name string
+	size int64
+}
+
+// buildListing parses the raw names of one hour folder the way every backend
+// must: hidden names are ignored, a tombstone hides the segment of the same
+// name, unparseable names are reported in Bad. files must be sorted by name.
+func buildListing(stream, variant, hour string, files []rawFile, stats *Stats) Listing {
+	var l Listing
+	tomb := make(map[string]bool)
+	for _, f := range files {
+		if stem, ok := strings.CutSuffix(f.name, ".tombstone"); ok && f.name[0] != '.' {
+			tomb[stem] = true
+		}
+	}
+	for _, f := range files {
+		name := f.name
+		if name == "" || name[0] == '.' {
+			continue
+		}
+		if stem, ok := strings.CutSuffix(name, ".tombstone"); ok {
+			seg, err := ParseName(stream, variant, hour, stem+".ts")
+			if err != nil {
+				l.Bad = append(l.Bad, name)
+				stats.BadNames.Add(1)
+				continue
+			}
+			l.Tombstones = append(l.Tombstones, seg)
+			continue
+		}
+		seg, err := ParseName(stream, variant, hour, name)
+		if err != nil {
+			l.Bad = append(l.Bad, name)
+			stats.BadNames.Add(1)
+			continue
+		}
+		if tomb[strings.TrimSuffix(name, ".ts")] {
+			continue
+		}
+		l.Segments = append(l.Segments, Entry{Segment: seg, Size: f.size})
+	}
+	return l
+}
+
+// validateHourArgs checks the three components that name an hour folder.
+func validateHourArgs(stream, variant, hour string) error {
+	if err := ValidateComponent("stream", stream); err != nil {
+		return err
+	}
+	if err := ValidateComponent("variant", variant); err != nil {
+		return err
+	}
+	_, err := ParseHour(hour)
+	return err
+}
+
+// validateCreate checks and normalises the segment given to Create: the
+// start becomes UTC, rounded to the microsecond, as names carry it.
+func validateCreate(seg Segment) (Segment, error) {
+	seg.Start = seg.Start.UTC().Round(time.Microsecond)
+	seg.Type = Full // checked at Commit; any valid type passes Validate here
+	seg.TempID = ""
+	seg.Hash = Hash{}
+	return seg, seg.Validate()
+}
+
+// validateCommitType checks the type given to Commit.
+func validateCommitType(typ Type) error {
+	switch typ {
+	case Full, Suspect, Partial:
+		return nil
+	}
+	return &NameError{Field: "type", Value: typ.String(), Reason: "commit as full, suspect or partial"}
+}
+
+// Stats counts what a store did. Every backend keeps one; read it with
+// Snapshot, or export the fields to a metrics system. The counters only grow.
+type Stats struct {
+	Full, Suspect, Partial atomic.Int64 // segments committed, by type
+	Bytes                  atomic.Int64 // bytes of committed segments, duplicates excluded
+	Duplicates             atomic.Int64 // commits dropped because the name existed
+	Aborted                atomic.Int64 // writers aborted
+	WriteErrors            atomic.Int64 // writes or commits that failed
+	BadNames               atomic.Int64 // unparseable names seen while listing
+	Tombstones             atomic.Int64 // tombstones written
+}
+
+// StatsSnapshot is a copy of a store's counters at one moment.
+type StatsSnapshot struct {
+	Full, Suspect, Partial int64
+	Bytes                  int64
+	Duplicates             int64
+	Aborted                int64
+	WriteErrors            int64
+	BadNames               int64
+	Tombstones             int64
+}
+
+// Snapshot returns the counters' current values.
+func (s *Stats) Snapshot() StatsSnapshot {
+	return StatsSnapshot{
+		Full: s.Full.Load(), Suspect: s.Suspect.Load(), Partial: s.Partial.Load(),
+		Bytes: s.Bytes.Load(), Duplicates: s.Duplicates.Load(), Aborted: s.Aborted.Load(),
+		WriteErrors: s.WriteErrors.Load(), BadNames: s.BadNames.Load(), Tombstones: s.Tombstones.Load(),
+	}
+}
+
+// committed counts a successful commit.
+func (s *Stats) committed(typ Type, size int64, duplicate bool) {
+	if duplicate {
+		s.Duplicates.Add(1)
+		return
+	}
+	switch typ {
+	case Full:
+		s.Full.Add(1)
+	case Suspect:
+		s.Suspect.Add(1)
+	case Partial:
+		s.Partial.Add(1)
+	}
+	s.Bytes.Add(size)
+}
