@@ -1,0 +1,766 @@
+package schedule
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+var _ Store = (*MemStore)(nil)
+
+// MemStore is a Store in memory: for tests, dry runs and simulations. It is
+// safe for concurrent use; every command runs under one lock, which makes
+// it atomic.
+type MemStore struct {
+	mu        sync.Mutex
+	seq       int64
+	stations  map[int64]Station
+	programs  map[int64]Program
+	schedules map[int64]Schedule
+	episodes  map[int64]Episode
+	sounds    map[int64]Sound
+	restoreTo map[int64]SoundType // type a removed sound comes back to
+	tracks    map[int64]Track
+	diffs     map[int64]Diffusion
+	diffKeys  map[diffKey]int64
+	logs      []Log // by ID
+	logKeys   map[logKey]int64
+	starts    map[int64]int64 // diffusion -> START log
+}
+
+type diffKey struct {
+	schedule, episode int64
+	start             int64
+}
+
+type logKey struct {
+	station int64
+	key     string
+}
+
+// NewMemStore returns an empty MemStore.
+func NewMemStore() *MemStore {
+	return &MemStore{
+		stations:  map[int64]Station{},
+		programs:  map[int64]Program{},
+		schedules: map[int64]Schedule{},
+		episodes:  map[int64]Episode{},
+		sounds:    map[int64]Sound{},
+		restoreTo: map[int64]SoundType{},
+		tracks:    map[int64]Track{},
+		diffs:     map[int64]Diffusion{},
+		diffKeys:  map[diffKey]int64{},
+		logKeys:   map[logKey]int64{},
+		starts:    map[int64]int64{},
+	}
+}
+
+// Close does nothing.
+func (m *MemStore) Close() error { return nil }
+
+func (m *MemStore) next() int64 {
+	m.seq++
+	return m.seq
+}
+
+// utc is the storage form of an instant: UTC, microseconds, as SQLite keeps it.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+func notFound(what string, key any) error {
+	return fmt.Errorf("%s %v: %w", what, key, ErrNotFound)
+}
+
+func (m *MemStore) PutStation(ctx context.Context, s Station) (Station, error) {
+	if err := validateStation(s); err != nil {
+		return Station{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, old := range m.stations {
+		if old.Slug == s.Slug {
+			s.ID = id
+			m.stations[id] = s
+			return s, nil
+		}
+	}
+	s.ID = m.next()
+	m.stations[s.ID] = s
+	return s, nil
+}
+
+func (m *MemStore) Station(ctx context.Context, slug string) (Station, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range m.stations {
+		if s.Slug == slug {
+			return s, nil
+		}
+	}
+	return Station{}, notFound("station", slug)
+}
+
+func (m *MemStore) PutProgram(ctx context.Context, p Program) (Program, error) {
+	if err := validateProgram(p); err != nil {
+		return Program{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.stations[p.StationID]; !ok {
+		return Program{}, notFound("station", p.StationID)
+	}
+	for id, old := range m.programs {
+		if old.StationID == p.StationID && old.Slug == p.Slug {
+			p.ID = id
+			m.programs[id] = p
+			return p, nil
+		}
+	}
+	p.ID = m.next()
+	m.programs[p.ID] = p
+	return p, nil
+}
+
+func (m *MemStore) Program(ctx context.Context, id int64) (Program, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.programs[id]
+	if !ok {
+		return Program{}, notFound("program", id)
+	}
+	return p, nil
+}
+
+func (m *MemStore) Programs(ctx context.Context, stationID int64) ([]Program, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Program
+	for _, p := range m.programs {
+		if p.StationID == stationID {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b Program) int { return cmp.Compare(a.Slug, b.Slug) })
+	return out, nil
+}
+
+func (m *MemStore) PutSchedule(ctx context.Context, s Schedule) (Schedule, error) {
+	if err := s.Validate(); err != nil {
+		return Schedule{}, err
+	}
+	s.Reruns = slices.Clone(s.Reruns)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.programs[s.ProgramID]; !ok {
+		return Schedule{}, notFound("program", s.ProgramID)
+	}
+	for id, old := range m.schedules {
+		if old.ProgramID == s.ProgramID && old.Name == s.Name {
+			s.ID = id
+			m.schedules[id] = s
+			return s, nil
+		}
+	}
+	s.ID = m.next()
+	m.schedules[s.ID] = s
+	return s, nil
+}
+
+func (m *MemStore) Schedules(ctx context.Context, programID int64) ([]Schedule, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Schedule
+	for _, s := range m.schedules {
+		if s.ProgramID == programID {
+			s.Reruns = slices.Clone(s.Reruns)
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b Schedule) int { return cmp.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func (m *MemStore) PutEpisode(ctx context.Context, e Episode) (Episode, error) {
+	if e.Slug == "" {
+		return Episode{}, &FieldError{Type: "Episode", Field: "Slug", Reason: "empty"}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.programs[e.ProgramID]; !ok {
+		return Episode{}, notFound("program", e.ProgramID)
+	}
+	for id, old := range m.episodes {
+		if old.ProgramID == e.ProgramID && old.Slug == e.Slug {
+			e.ID = id
+			m.episodes[id] = e
+			return e, nil
+		}
+	}
+	e.ID = m.next()
+	m.episodes[e.ID] = e
+	return e, nil
+}
+
+func (m *MemStore) Episode(ctx context.Context, id int64) (Episode, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.episodes[id]
+	if !ok {
+		return Episode{}, notFound("episode", id)
+	}
+	return e, nil
+}
+
+func (m *MemStore) PutSound(ctx context.Context, s Sound) (Sound, error) {
+	if err := validateSound(s); err != nil {
+		return Sound{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.programs[s.ProgramID]; !ok {
+		return Sound{}, notFound("program", s.ProgramID)
+	}
+	if e, ok := m.episodes[s.EpisodeID]; s.EpisodeID != 0 && (!ok || e.ProgramID != s.ProgramID) {
+		return Sound{}, notFound("episode of the program", s.EpisodeID)
+	}
+	for id, old := range m.sounds {
+		if old.Path == s.Path {
+			s.ID = id
+			if old.Type == SoundRemoved && s.Type != SoundRemoved {
+				m.restoreTo[id] = s.Type
+				s.Type = SoundRemoved
+			}
+			m.sounds[id] = s
+			return s, nil
+		}
+	}
+	s.ID = m.next()
+	m.sounds[s.ID] = s
+	return s, nil
+}
+
+func (m *MemStore) Sound(ctx context.Context, id int64) (Sound, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.sounds[id]
+	if !ok {
+		return Sound{}, notFound("sound", id)
+	}
+	return s, nil
+}
+
+func (m *MemStore) SoundByPath(ctx context.Context, path string) (Sound, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range m.sounds {
+		if s.Path == path {
+			return s, nil
+		}
+	}
+	return Sound{}, notFound("sound", path)
+}
+
+func (m *MemStore) Sounds(ctx context.Context, stationID int64) ([]Sound, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Sound
+	for _, s := range m.sounds {
+		if m.programs[s.ProgramID].StationID == stationID {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b Sound) int { return cmp.Compare(a.Path, b.Path) })
+	return out, nil
+}
+
+func (m *MemStore) SetSoundRemoved(ctx context.Context, id int64, removed bool) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.sounds[id]
+	if !ok {
+		return false, notFound("sound", id)
+	}
+	switch {
+	case removed && s.Type != SoundRemoved:
+		m.restoreTo[id] = s.Type
+		s.Type = SoundRemoved
+	case !removed && s.Type == SoundRemoved:
+		t, ok := m.restoreTo[id]
+		if !ok {
+			t = SoundArchive
+		}
+		delete(m.restoreTo, id)
+		s.Type = t
+	default:
+		return false, nil
+	}
+	m.sounds[id] = s
+	return true, nil
+}
+
+func playOrder(a, b Sound) int {
+	if c := cmp.Compare(a.Position, b.Position); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Path, b.Path)
+}
+
+func (m *MemStore) Playlist(ctx context.Context, episodeID int64) ([]Sound, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.playlist(func(s Sound) bool { return s.EpisodeID == episodeID }), nil
+}
+
+func (m *MemStore) playlist(keep func(Sound) bool) []Sound {
+	var out []Sound
+	for _, s := range m.sounds {
+		if s.Type == SoundArchive && keep(s) {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, playOrder)
+	return out
+}
+
+func (m *MemStore) StreamPlaylists(ctx context.Context, stationID int64) ([]StreamPlaylist, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []StreamPlaylist
+	for _, p := range m.programs {
+		if p.StationID == stationID && p.Stream && p.Active {
+			out = append(out, StreamPlaylist{Name: p.Slug, ProgramID: p.ID,
+				Sounds: m.playlist(func(s Sound) bool { return s.ProgramID == p.ID })})
+		}
+	}
+	slices.SortFunc(out, func(a, b StreamPlaylist) int { return cmp.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func (m *MemStore) PutTrack(ctx context.Context, t Track) (Track, error) {
+	if err := validateTrack(t); err != nil {
+		return Track{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.sounds[t.SoundID]; t.SoundID != 0 && !ok {
+		return Track{}, notFound("sound", t.SoundID)
+	}
+	if _, ok := m.episodes[t.EpisodeID]; t.EpisodeID != 0 && !ok {
+		return Track{}, notFound("episode", t.EpisodeID)
+	}
+	for id, old := range m.tracks {
+		if old.SoundID == t.SoundID && old.EpisodeID == t.EpisodeID && old.Position == t.Position {
+			t.ID = id
+			m.tracks[id] = t
+			return t, nil
+		}
+	}
+	t.ID = m.next()
+	m.tracks[t.ID] = t
+	return t, nil
+}
+
+func (m *MemStore) Track(ctx context.Context, id int64) (Track, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.tracks[id]
+	if !ok {
+		return Track{}, notFound("track", id)
+	}
+	return t, nil
+}
+
+func (m *MemStore) TimedTracks(ctx context.Context, soundID int64) ([]Track, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Track
+	for _, t := range m.tracks {
+		if t.SoundID == soundID && t.Timed {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, timedOrder)
+	return out, nil
+}
+
+func timedOrder(a, b Track) int {
+	if c := cmp.Compare(a.Timestamp, b.Timestamp); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Position, b.Position)
+}
+
+func keyOf(d Diffusion) diffKey {
+	if d.ScheduleID != 0 {
+		return diffKey{schedule: d.ScheduleID, start: d.Start.UnixMicro()}
+	}
+	return diffKey{episode: d.EpisodeID, start: d.Start.UnixMicro()}
+}
+
+func (m *MemStore) PutDiffusions(ctx context.Context, ds []Diffusion) ([]Diffusion, int, error) {
+	for i, d := range ds {
+		if err := validateDiffusion(d, i); err != nil {
+			return nil, 0, err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	// Check everything first: the batch is all or nothing.
+	for _, d := range ds {
+		if err := m.checkDiffusionRefs(d); err != nil {
+			return nil, 0, err
+		}
+	}
+	out := make([]Diffusion, len(ds))
+	created := 0
+	for i, d := range ds {
+		d.Start, d.End = utc(d.Start), utc(d.End)
+		if d.InitialID < 0 {
+			d.InitialID = out[-d.InitialID-1].ID
+		}
+		k := keyOf(d)
+		if id, ok := m.diffKeys[k]; ok {
+			out[i] = m.diffs[id]
+			continue
+		}
+		d.ID = m.next()
+		d.Status = Pending
+		m.diffs[d.ID] = d
+		m.diffKeys[k] = d.ID
+		out[i] = d
+		created++
+	}
+	return out, created, nil
+}
+
+func (m *MemStore) checkDiffusionRefs(d Diffusion) error {
+	p, ok := m.programs[d.ProgramID]
+	if !ok || p.StationID != d.StationID {
+		return notFound("program of the station", d.ProgramID)
+	}
+	if e, ok := m.episodes[d.EpisodeID]; !ok || e.ProgramID != d.ProgramID {
+		return notFound("episode of the program", d.EpisodeID)
+	}
+	if _, ok := m.schedules[d.ScheduleID]; d.ScheduleID != 0 && !ok {
+		return notFound("schedule", d.ScheduleID)
+	}
+	if _, ok := m.diffs[d.InitialID]; d.InitialID > 0 && !ok {
+		return notFound("initial diffusion", d.InitialID)
+	}
+	return nil
+}
+
+func (m *MemStore) DeleteDiffusion(ctx context.Context, id int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.diffs[id]
+	if !ok {
+		return notFound("diffusion", id)
+	}
+	if d.Status != Pending {
+		return fmt.Errorf("diffusion %d is %v: %w", id, d.Status, ErrInUse)
+	}
+	for _, l := range m.logs {
+		if l.DiffusionID == id {
+			return fmt.Errorf("diffusion %d has log %d: %w", id, l.ID, ErrInUse)
+		}
+	}
+	for _, o := range m.diffs {
+		if o.InitialID == id {
+			return fmt.Errorf("diffusion %d has rerun %d: %w", id, o.ID, ErrInUse)
+		}
+	}
+	delete(m.diffs, id)
+	delete(m.diffKeys, keyOf(d))
+	return nil
+}
+
+func (m *MemStore) Diffusion(ctx context.Context, id int64) (Diffusion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.diffs[id]
+	if !ok {
+		return Diffusion{}, notFound("diffusion", id)
+	}
+	return d, nil
+}
+
+func byStart(a, b Diffusion) int {
+	if c := a.Start.Compare(b.Start); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+func (m *MemStore) Diffusions(ctx context.Context, stationID int64, from, to time.Time) ([]Diffusion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Diffusion
+	for _, d := range m.diffs {
+		if d.StationID == stationID && d.Start.Before(to) && d.End.After(from) {
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, byStart)
+	return out, nil
+}
+
+func (m *MemStore) due(d Diffusion) DueDiffusion {
+	dd := DueDiffusion{Diffusion: d}
+	for _, s := range m.sounds {
+		if s.EpisodeID == d.EpisodeID {
+			dd.HasArchive = dd.HasArchive || s.Type == SoundArchive
+			dd.HasRemoved = dd.HasRemoved || s.Type == SoundRemoved
+		}
+	}
+	return dd
+}
+
+func (m *MemStore) DueDiffusions(ctx context.Context, stationID int64, now time.Time) ([]DueDiffusion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var ds []Diffusion
+	for _, d := range m.diffs {
+		if d.StationID == stationID && d.Type == OnAir && (d.Status == Pending || d.Status == Started) &&
+			!d.Start.After(now) && !d.End.Before(now) {
+			ds = append(ds, d)
+		}
+	}
+	slices.SortFunc(ds, byStart)
+	out := make([]DueDiffusion, len(ds))
+	for i, d := range ds {
+		out[i] = m.due(d)
+	}
+	return out, nil
+}
+
+func (m *MemStore) EndedPending(ctx context.Context, stationID int64, before time.Time, limit int) ([]DueDiffusion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var ds []Diffusion
+	for _, d := range m.diffs {
+		if d.StationID == stationID && d.Type == OnAir && d.Status == Pending && d.End.Before(before) {
+			ds = append(ds, d)
+		}
+	}
+	slices.SortFunc(ds, func(a, b Diffusion) int {
+		if c := a.End.Compare(b.End); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	if limit > 0 && len(ds) > limit {
+		ds = ds[:limit]
+	}
+	out := make([]DueDiffusion, len(ds))
+	for i, d := range ds {
+		out[i] = m.due(d)
+	}
+	return out, nil
+}
+
+func (m *MemStore) NextDiffusion(ctx context.Context, stationID int64, after time.Time) (Diffusion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var best Diffusion
+	for _, d := range m.diffs {
+		if d.StationID == stationID && d.Type == OnAir && d.Start.After(after) && (best.ID == 0 || byStart(d, best) < 0) {
+			best = d
+		}
+	}
+	if best.ID == 0 {
+		return Diffusion{}, notFound("diffusion after", after)
+	}
+	return best, nil
+}
+
+func (m *MemStore) DiffusionOfEpisodeAt(ctx context.Context, episodeID int64, t time.Time) (Diffusion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var best Diffusion
+	for _, d := range m.diffs {
+		if d.EpisodeID == episodeID && d.Type == OnAir && !d.Start.After(t) && !d.End.Before(t) &&
+			(best.ID == 0 || byStart(d, best) < 0) {
+			best = d
+		}
+	}
+	if best.ID == 0 {
+		return Diffusion{}, notFound("diffusion of episode at", t)
+	}
+	return best, nil
+}
+
+// appendLog appends l; m.mu must be held.
+func (m *MemStore) appendLog(l Log) Log {
+	l.ID = m.next()
+	l.Date = utc(l.Date)
+	l.URIs = slices.Clone(l.URIs)
+	m.logs = append(m.logs, l)
+	if l.Key != "" {
+		m.logKeys[logKey{l.StationID, l.Key}] = l.ID
+	}
+	return l
+}
+
+func (m *MemStore) logByID(id int64) (int, bool) {
+	return slices.BinarySearchFunc(m.logs, id, func(l Log, id int64) int { return cmp.Compare(l.ID, id) })
+}
+
+func (m *MemStore) BeginStart(ctx context.Context, diffusionID int64, l Log) (Log, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.diffs[diffusionID]
+	if !ok {
+		return Log{}, false, notFound("diffusion", diffusionID)
+	}
+	if d.Status != Pending {
+		if id, ok := m.starts[diffusionID]; ok {
+			i, _ := m.logByID(id)
+			return cloneLog(m.logs[i]), false, nil
+		}
+		return Log{}, false, nil
+	}
+	l.Type, l.StationID, l.DiffusionID, l.Confirmed, l.Key = LogStart, d.StationID, d.ID, false, ""
+	l = m.appendLog(l)
+	d.Status = Started
+	m.diffs[d.ID] = d
+	m.starts[d.ID] = l.ID
+	return cloneLog(l), true, nil
+}
+
+func (m *MemStore) ConfirmStart(ctx context.Context, logID int64, gen uint64, uris []string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i, ok := m.logByID(logID)
+	if !ok || m.logs[i].Type != LogStart {
+		return notFound("start log", logID)
+	}
+	m.logs[i].Confirmed, m.logs[i].Generation, m.logs[i].URIs = true, gen, slices.Clone(uris)
+	return nil
+}
+
+func (m *MemStore) StartLog(ctx context.Context, diffusionID int64) (Log, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id, ok := m.starts[diffusionID]
+	if !ok {
+		return Log{}, notFound("start log of diffusion", diffusionID)
+	}
+	i, _ := m.logByID(id)
+	return cloneLog(m.logs[i]), nil
+}
+
+func (m *MemStore) Settle(ctx context.Context, diffusionID int64, to Status, l Log) (Log, bool, error) {
+	typ, err := settleLogType(to)
+	if err != nil {
+		return Log{}, false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.diffs[diffusionID]
+	if !ok {
+		return Log{}, false, notFound("diffusion", diffusionID)
+	}
+	if d.Status != Pending {
+		return Log{}, false, nil
+	}
+	d.Status = to
+	if to == StatusCancelled {
+		d.Type = Cancelled
+	}
+	m.diffs[d.ID] = d
+	if to == Live {
+		return Log{}, true, nil
+	}
+	l.Type, l.StationID, l.DiffusionID, l.Key = typ, d.StationID, d.ID, ""
+	return cloneLog(m.appendLog(l)), true, nil
+}
+
+func (m *MemStore) AppendLog(ctx context.Context, l Log) (Log, bool, error) {
+	if err := validateLog(l); err != nil {
+		return Log{}, false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.stations[l.StationID]; !ok {
+		return Log{}, false, notFound("station", l.StationID)
+	}
+	if l.Key != "" {
+		if id, ok := m.logKeys[logKey{l.StationID, l.Key}]; ok {
+			i, _ := m.logByID(id)
+			return cloneLog(m.logs[i]), false, nil
+		}
+	}
+	return cloneLog(m.appendLog(l)), true, nil
+}
+
+func (m *MemStore) AppendOnAir(ctx context.Context, l Log, margin time.Duration) (Log, bool, error) {
+	l.Type = LogOnAir
+	if err := validateLog(l); err != nil {
+		return Log{}, false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.stations[l.StationID]; !ok {
+		return Log{}, false, notFound("station", l.StationID)
+	}
+	date := utc(l.Date)
+	for i := len(m.logs) - 1; i >= 0; i-- {
+		o := m.logs[i]
+		if o.StationID == l.StationID && o.Type == LogOnAir && o.ParentID == 0 && o.Source == l.Source &&
+			o.Comment == l.Comment && !o.Date.Before(date.Add(-margin)) && !o.Date.After(date.Add(margin)) {
+			return cloneLog(o), false, nil
+		}
+	}
+	return cloneLog(m.appendLog(l)), true, nil
+}
+
+func (m *MemStore) Logs(ctx context.Context, f LogFilter) ([]Log, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Log
+	match := func(l Log) bool { return f.match(l) }
+	if f.Desc {
+		for i := len(m.logs) - 1; i >= 0 && (f.Limit <= 0 || len(out) < f.Limit); i-- {
+			if match(m.logs[i]) {
+				out = append(out, cloneLog(m.logs[i]))
+			}
+		}
+		return out, nil
+	}
+	for i := 0; i < len(m.logs) && (f.Limit <= 0 || len(out) < f.Limit); i++ {
+		if match(m.logs[i]) {
+			out = append(out, cloneLog(m.logs[i]))
+		}
+	}
+	return out, nil
+}
+
+func (f LogFilter) match(l Log) bool {
+	switch {
+	case f.StationID != 0 && l.StationID != f.StationID,
+		!f.From.IsZero() && l.Date.Before(f.From),
+		!f.To.IsZero() && !l.Date.Before(f.To),
+		len(f.Types) > 0 && !slices.Contains(f.Types, l.Type),
+		f.Source != "" && l.Source != f.Source,
+		f.DiffusionID != 0 && l.DiffusionID != f.DiffusionID,
+		f.ParentID != 0 && l.ParentID != f.ParentID,
+		f.TopLevel && l.ParentID != 0,
+		l.ID <= f.AfterID,
+		f.BeforeID != 0 && l.ID >= f.BeforeID:
+		return false
+	}
+	return true
+}
+
+func cloneLog(l Log) Log {
+	l.URIs = slices.Clone(l.URIs)
+	return l
+}
