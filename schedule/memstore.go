@@ -218,6 +218,17 @@ func (m *MemStore) Episode(ctx context.Context, id int64) (Episode, error) {
 	return e, nil
 }
 
+func (m *MemStore) EpisodeBySlug(ctx context.Context, programID int64, slug string) (Episode, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range m.episodes {
+		if e.ProgramID == programID && e.Slug == slug {
+			return e, nil
+		}
+	}
+	return Episode{}, notFound("episode", slug)
+}
+
 func (m *MemStore) PutSound(ctx context.Context, s Sound) (Sound, error) {
 	if err := validateSound(s); err != nil {
 		return Sound{}, err

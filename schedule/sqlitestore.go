@@ -436,6 +436,13 @@ func (s *SQLiteStore) Episode(ctx context.Context, id int64) (Episode, error) {
 	return e, sqlNotFound(err, "episode", id)
 }
 
+func (s *SQLiteStore) EpisodeBySlug(ctx context.Context, programID int64, slug string) (Episode, error) {
+	var e Episode
+	err := s.db.QueryRowContext(ctx, "SELECT id, program_id, slug, title FROM episode WHERE program_id = ? AND slug = ?", programID, slug).
+		Scan(&e.ID, &e.ProgramID, &e.Slug, &e.Title)
+	return e, sqlNotFound(err, "episode", slug)
+}
+
 func (s *SQLiteStore) PutSound(ctx context.Context, so Sound) (Sound, error) {
 	if err := validateSound(so); err != nil {
 		return Sound{}, err

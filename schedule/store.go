@@ -38,6 +38,8 @@ type Store interface {
 	// PutEpisode upserts by (ProgramID, Slug).
 	PutEpisode(ctx context.Context, e Episode) (Episode, error)
 	Episode(ctx context.Context, id int64) (Episode, error)
+	// EpisodeBySlug returns the episode of a program with that slug.
+	EpisodeBySlug(ctx context.Context, programID int64, slug string) (Episode, error)
 	// PutSound upserts by Path. A sound marked SoundRemoved stays removed
 	// until SetSoundRemoved(false), whatever type the upsert brings; that
 	// type is the one it comes back to.

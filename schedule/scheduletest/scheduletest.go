@@ -128,6 +128,11 @@ func testCatalogue(t *testing.T, s schedule.Store) {
 	gotE, err := s.Episode(ctx, e2.ID)
 	require.NoError(t, err)
 	require.Equal(t, e2, gotE)
+	gotE, err = s.EpisodeBySlug(ctx, f.program.ID, "2026-03-06")
+	require.NoError(t, err)
+	require.Equal(t, e2, gotE)
+	_, err = s.EpisodeBySlug(ctx, f.program.ID, "2026-03-07")
+	require.ErrorIs(t, err, schedule.ErrNotFound)
 
 	so, err := s.PutSound(ctx, schedule.Sound{ProgramID: f.program.ID, EpisodeID: f.episode.ID, Name: "a", Type: schedule.SoundArchive,
 		Path: "/srv/a.ogg", Position: 1, Duration: 90*time.Second + 500*time.Microsecond})

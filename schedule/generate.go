@@ -1,0 +1,196 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// GenerateRequest says what Generate materializes.
+type GenerateRequest struct {
+	StationID int64
+	// From and To bound the starts of the diffusions made: [From, To).
+	From, To time.Time
+	// Prune deletes the Pending diffusions of the station's schedules in
+	// [From, To) that the schedules no longer yield (a person moved a
+	// show), as aircox's Program.sync does. Diffusions the monitor acted
+	// on, or that a log refers to, are kept and counted in Kept.
+	Prune bool
+}
+
+// GenerateReport says what Generate did.
+type GenerateReport struct {
+	// Created counts the diffusions made (including the initial, before
+	// From, of a rerun in range); Existing those already there, left as
+	// they were.
+	Created  int
+	Existing int
+	Deleted  int // pruned
+	Kept     int // not yielded any more, but kept: the as-run log refers to them
+	// Conflicts lists the overlapping diffusions of the station in
+	// [From, To) after generation, equal starts included; cancelled
+	// diffusions do not conflict.
+	Conflicts []Conflict
+}
+
+// Conflict is a pair of overlapping diffusions, A starting first (or with
+// the lower ID at an equal start). At air time the monitor plays A and
+// holds B until A's end (aircox's rule).
+type Conflict struct{ A, B Diffusion }
+
+// Generate makes the diffusions of every schedule of the station's active
+// programs with a start in [From, To), and an episode per program and
+// local date of each initial occurrence (reruns share it). It is
+// idempotent: run it daily for the coming weeks, as aircox's cron runs
+// `diffusions --update` for this month and the next.
+//
+// A schedule that fails Validate is an error naming the program and the
+// schedule; nothing is stored for it, and the other schedules are still
+// generated (the errors are joined).
+func Generate(ctx context.Context, st Store, req GenerateRequest) (GenerateReport, error) {
+	var rep GenerateReport
+	if !req.From.Before(req.To) {
+		return rep, &FieldError{Type: "GenerateRequest", Field: "To", Reason: "must be after From"}
+	}
+	progs, err := st.Programs(ctx, req.StationID)
+	if err != nil {
+		return rep, fmt.Errorf("generate: %w", err)
+	}
+	var errs []error
+	for _, p := range progs {
+		if !p.Active || p.Stream {
+			continue
+		}
+		scheds, err := st.Schedules(ctx, p.ID)
+		if err != nil {
+			return rep, fmt.Errorf("generate %s: %w", p.Slug, err)
+		}
+		for _, s := range scheds {
+			if err := generateSchedule(ctx, st, req, p, s, &rep); err != nil {
+				if ctx.Err() != nil {
+					return rep, ctx.Err()
+				}
+				errs = append(errs, fmt.Errorf("generate %s schedule %q: %w", p.Slug, s.Name, err))
+			}
+		}
+	}
+	ds, err := st.Diffusions(ctx, req.StationID, req.From, req.To)
+	if err != nil {
+		return rep, fmt.Errorf("generate: %w", err)
+	}
+	rep.Conflicts = FindConflicts(ds)
+	return rep, errors.Join(errs...)
+}
+
+func generateSchedule(ctx context.Context, st Store, req GenerateRequest, p Program, s Schedule, rep *GenerateReport) error {
+	occ, err := s.Occurrences(req.From, req.To)
+	if err != nil {
+		return err
+	}
+	// Reruns whose initial falls before From still need that initial's
+	// diffusion (for InitialID and the episode): fetch it too.
+	var initials []Occurrence
+	seen := map[time.Time]bool{}
+	for _, o := range occ {
+		if !o.IsRerun() {
+			seen[o.Initial] = true
+		}
+	}
+	for _, o := range occ {
+		if o.IsRerun() && !seen[o.Initial] {
+			seen[o.Initial] = true
+			initials = append(initials, Occurrence{Start: o.Initial, End: o.Initial.Add(s.Duration), Initial: o.Initial, Date: o.Date})
+		}
+	}
+	all := append(initials, occ...)
+	episodes := map[Date]int64{}
+	index := map[time.Time]int{} // initial start -> index in batch
+	batch := make([]Diffusion, 0, len(all))
+	for _, o := range all {
+		ep, ok := episodes[o.Date]
+		if !ok {
+			e, err := st.EpisodeBySlug(ctx, p.ID, o.Date.String())
+			if errors.Is(err, ErrNotFound) {
+				title := p.Title
+				if title == "" {
+					title = p.Slug
+				}
+				e, err = st.PutEpisode(ctx, Episode{ProgramID: p.ID, Slug: o.Date.String(), Title: title + " " + o.Date.String()})
+			}
+			if err != nil {
+				return err
+			}
+			ep = e.ID
+			episodes[o.Date] = ep
+		}
+		d := Diffusion{StationID: req.StationID, ProgramID: p.ID, EpisodeID: ep, ScheduleID: s.ID, Type: OnAir,
+			Start: o.Start, End: o.End}
+		if o.IsRerun() {
+			d.InitialID = -int64(index[o.Initial]) - 1
+		} else {
+			index[o.Initial] = len(batch)
+		}
+		batch = append(batch, d)
+	}
+	stored, created, err := st.PutDiffusions(ctx, batch)
+	if err != nil {
+		return err
+	}
+	rep.Created += created
+	rep.Existing += len(batch) - created
+	if !req.Prune {
+		return nil
+	}
+	keep := map[int64]bool{}
+	for _, d := range stored {
+		keep[d.ID] = true
+	}
+	ds, err := st.Diffusions(ctx, req.StationID, req.From, req.To)
+	if err != nil {
+		return err
+	}
+	var stale []Diffusion
+	for _, d := range ds {
+		if d.ScheduleID == s.ID && !keep[d.ID] && !d.Start.Before(req.From) {
+			stale = append(stale, d)
+		}
+	}
+	// Reruns first: an initial with reruns is in use.
+	sort.SliceStable(stale, func(i, j int) bool { return stale[i].IsRerun() && !stale[j].IsRerun() })
+	for _, d := range stale {
+		switch err := st.DeleteDiffusion(ctx, d.ID); {
+		case err == nil:
+			rep.Deleted++
+		case errors.Is(err, ErrInUse):
+			rep.Kept++
+		default:
+			return err
+		}
+	}
+	return nil
+}
+
+// FindConflicts returns the overlapping pairs among ds (equal starts
+// included, touching ends excluded), ignoring cancelled diffusions. aircox's
+// get_conflicts misses equal starts; this does not.
+func FindConflicts(ds []Diffusion) []Conflict {
+	live := make([]Diffusion, 0, len(ds))
+	for _, d := range ds {
+		if d.Type != Cancelled {
+			live = append(live, d)
+		}
+	}
+	sort.Slice(live, func(i, j int) bool { return byStart(live[i], live[j]) < 0 })
+	var out []Conflict
+	for i, a := range live {
+		for _, b := range live[i+1:] {
+			if !b.Start.Before(a.End) {
+				break
+			}
+			out = append(out, Conflict{A: a, B: b})
+		}
+	}
+	return out
+}
