@@ -2,12 +2,12 @@ package archive
 
 import (
 	"bytes"
-	"container/list"
 	"context"
 	"fmt"
 	"hash/maphash"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Tolerances of wubloader's timeline (PR #374): segment timings from some
@@ -17,6 +17,9 @@ const (
 	allowableGap     = 10 * time.Millisecond
 	allowableOverlap = 10 * time.Millisecond
 )
+
+// listConcurrency bounds the hour listings one selection runs at once.
+const listConcurrency = 8
 
 // Query asks for the best timeline of one variant over [Start, End).
 type Query struct {
@@ -103,6 +106,10 @@ type SelectorConfig struct {
 	// 0 means 168 (a week of one variant, about 40 MB at 2 s segments);
 	// negative disables the cache.
 	CacheHours int
+	// MaxRange bounds the length of a query's range, so that a hostile or
+	// mistaken request cannot make selection walk years of hours. 0 means
+	// 31 days.
+	MaxRange time.Duration
 }
 
 // Selector picks best-segment timelines from a Store, following wubloader's
@@ -110,28 +117,32 @@ type SelectorConfig struct {
 // the hour's listing so repeated queries over the same hours cost little.
 // It is safe for concurrent use.
 type Selector struct {
-	store Store
-	max   int
-	seed  maphash.Seed
-
-	mu    sync.Mutex
-	lru   *list.List // of *hourResult, most recent first
-	hours map[hourKey]*list.Element
+	store    Store
+	maxRange time.Duration
+	seed     maphash.Seed
+	hours *lru[hourKey, hourResult]
 }
 
 type hourResult struct {
-	key         hourKey
 	fingerprint uint64
 	best        []Entry
 }
 
+// orDefault returns n, or def when n is zero.
+func orDefault(n, def int) int {
+	if n == 0 {
+		return def
+	}
+	return n
+}
+
 // NewSelector returns a Selector over store.
 func NewSelector(store Store, cfg SelectorConfig) *Selector {
-	max := cfg.CacheHours
-	if max == 0 {
-		max = 168
+	maxRange := cfg.MaxRange
+	if maxRange <= 0 {
+		maxRange = 31 * 24 * time.Hour
 	}
-	return &Selector{store: store, max: max, seed: maphash.MakeSeed(), lru: list.New(), hours: make(map[hourKey]*list.Element)}
+	return &Selector{store: store, maxRange: maxRange, seed: maphash.MakeSeed(), hours: newLRU[hourKey, hourResult](orDefault(cfg.CacheHours, 168))}
 }
 
 // Best returns the best timeline for q without caching.
@@ -146,6 +157,9 @@ func (s *Selector) Best(ctx context.Context, q Query) (Timeline, error) {
 	if err := validateQuery(q); err != nil {
 		return Timeline{}, err
 	}
+	if q.End.Sub(q.Start) > s.maxRange {
+		return Timeline{}, &RangeError{Start: q.Start, End: q.End, Reason: fmt.Sprintf("longer than %v", s.maxRange)}
+	}
 	start, end := q.Start.UTC(), q.End.UTC()
 	tl := Timeline{Query: q}
 	var prev *Entry
@@ -159,13 +173,31 @@ func (s *Selector) Best(ctx context.Context, q Query) (Timeline, error) {
 		tl.Items = append(tl.Items, Item{Hole: true, Start: from, End: to})
 		return nil
 	}
-	last := end.Truncate(time.Hour)
+	// Gather the hours first, listing several at once (on S3 each listing
+	// is a round trip), so the timeline is allocated once: a day of 2-second
+	// segments is 43,200 items.
+	first := start.Truncate(time.Hour).Add(-time.Hour)
+	hours := make([][]Entry, int(end.Truncate(time.Hour).Sub(first)/time.Hour)+1)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(listConcurrency)
+	for i := range hours {
+		h := FormatHour(first.Add(time.Duration(i) * time.Hour))
+		g.Go(func() error {
+			best, err := s.hour(gctx, q.Stream, q.Variant, h)
+			hours[i] = best
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return Timeline{}, err
+	}
+	total := 0
+	for _, best := range hours {
+		total += len(best)
+	}
+	tl.Items = make([]Item, 0, total+2)
 hours:
-	for h := start.Truncate(time.Hour).Add(-time.Hour); !h.After(last); h = h.Add(time.Hour) {
-		best, err := s.hour(ctx, q.Stream, q.Variant, FormatHour(h))
-		if err != nil {
-			return Timeline{}, err
-		}
+	for _, best := range hours {
 		for i := range best {
 			seg := &best[i]
 			segStart, segEnd := seg.Start, seg.End()
@@ -236,36 +268,13 @@ func (s *Selector) hour(ctx context.Context, stream, variant, hour string) ([]En
 	if err != nil {
 		return nil, err
 	}
-	if s.max < 0 {
-		return bestByStart(l.Segments), nil
-	}
 	key := hourKey{stream, variant, hour}
 	fp := s.fingerprint(l.Segments)
-	s.mu.Lock()
-	if el, ok := s.hours[key]; ok {
-		r := el.Value.(*hourResult)
-		if r.fingerprint == fp {
-			s.lru.MoveToFront(el)
-			s.mu.Unlock()
-			return r.best, nil
-		}
+	if r, ok := s.hours.get(key); ok && r.fingerprint == fp {
+		return r.best, nil
 	}
-	s.mu.Unlock()
-
 	best := bestByStart(l.Segments)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if el, ok := s.hours[key]; ok {
-		r := el.Value.(*hourResult)
-		r.fingerprint, r.best = fp, best
-		s.lru.MoveToFront(el)
-	} else {
-		s.hours[key] = s.lru.PushFront(&hourResult{key: key, fingerprint: fp, best: best})
-		for s.lru.Len() > s.max {
-			old := s.lru.Remove(s.lru.Back()).(*hourResult)
-			delete(s.hours, old.key)
-		}
-	}
+	s.hours.put(key, hourResult{fingerprint: fp, best: best})
 	return best, nil
 }
 

@@ -217,11 +217,16 @@ func TestBestRefusesBadQueries(t *testing.T) {
 		{"empty range", archive.Query{Stream: "s", Variant: "v", Start: t0, End: t0}},
 		{"no start", archive.Query{Stream: "s", Variant: "v", End: t0}},
 		{"bad stream", archive.Query{Stream: "..", Variant: "v", Start: t0, End: t0.Add(time.Second)}},
+		{"centuries", archive.Query{Stream: "s", Variant: "v", Start: time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), End: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := archive.Best(t.Context(), s, tt.q)
 			require.Error(t, err)
+			if tt.q.Stream != ".." {
+				var re *archive.RangeError
+				require.ErrorAs(t, err, &re)
+			}
 		})
 	}
 }

@@ -25,6 +25,9 @@ type DirConfig struct {
 	// NoSync skips fsync of segment files and their folders. Commits are
 	// then atomic but may not survive a power cut. Default false: durable.
 	NoSync bool
+	// CacheHours bounds how many hour listings are kept in memory. 0 means
+	// 512; negative disables the cache.
+	CacheHours int
 	// Logger receives warnings about foreign files. Nil means discard.
 	Logger *slog.Logger
 }
@@ -50,6 +53,7 @@ type DirStore struct {
 
 	mu       sync.Mutex
 	reported map[string]bool // bad names already logged
+	listings *lru[hourKey, *cachedListing]
 }
 
 var _ Store = (*DirStore)(nil)
@@ -77,7 +81,7 @@ func NewDirStore(cfg DirConfig) (*DirStore, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &DirStore{root: root, noSync: cfg.NoSync, log: log, reported: make(map[string]bool)}, nil
+	return &DirStore{root: root, noSync: cfg.NoSync, log: log, reported: make(map[string]bool), listings: newLRU[hourKey, *cachedListing](orDefault(cfg.CacheHours, 512))}, nil
 }
 
 // Root returns the absolute path of the archive folder.
@@ -311,7 +315,10 @@ func (d *DirStore) listDirs(dir string, keep func(string) bool) ([]string, error
 	return names, nil
 }
 
-// List lists one hour folder.
+// List lists one hour folder. Listings are cached: an hour whose folder has
+// not changed since it was last listed costs one stat, and in an hour that
+// did change only new files are stat'ed (a name fixes its content, so it
+// fixes its size). The returned slices are shared; do not modify them.
 func (d *DirStore) List(ctx context.Context, stream, variant, hour string) (Listing, error) {
 	if err := ctx.Err(); err != nil {
 		return Listing{}, err
@@ -320,6 +327,21 @@ func (d *DirStore) List(ctx context.Context, stream, variant, hour string) (List
 		return Listing{}, err
 	}
 	dir := d.hourDir(stream, variant, hour)
+	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Listing{}, nil
+	}
+	if err != nil {
+		return Listing{}, fmt.Errorf("archive: list %s/%s/%s: %w", stream, variant, hour, err)
+	}
+	key := hourKey{stream, variant, hour}
+	cached, _ := d.listings.get(key)
+	if cached != nil && cached.fresh(info.ModTime()) {
+		return cached.listing, nil
+	}
+	// The real clock, not an injected one: it is compared with the file
+	// system's timestamps.
+	listedAt := time.Now()
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Listing{}, nil
@@ -328,6 +350,7 @@ func (d *DirStore) List(ctx context.Context, stream, variant, hour string) (List
 		return Listing{}, fmt.Errorf("archive: list %s/%s/%s: %w", stream, variant, hour, err)
 	}
 	files := make([]rawFile, 0, len(entries))
+	sizes := make(map[string]int64, len(entries))
 	for _, e := range entries {
 		name := e.Name()
 		if strings.HasPrefix(name, ".") || !e.Type().IsRegular() {
@@ -335,16 +358,24 @@ func (d *DirStore) List(ctx context.Context, stream, variant, hour string) (List
 		}
 		var size int64
 		if strings.HasSuffix(name, ".ts") {
-			info, err := e.Info()
-			if err != nil {
-				continue // removed since ReadDir
+			var ok bool
+			if cached != nil {
+				size, ok = cached.sizes[name]
 			}
-			size = info.Size()
+			if !ok {
+				fi, err := e.Info()
+				if err != nil {
+					continue // removed since ReadDir
+				}
+				size = fi.Size()
+			}
+			sizes[name] = size
 		}
 		files = append(files, rawFile{name: name, size: size})
 	}
 	l := buildListing(stream, variant, hour, files, &d.stats)
 	d.reportBad(stream, variant, hour, l.Bad)
+	d.listings.put(key, &cachedListing{mtime: info.ModTime(), listedAt: listedAt, listing: l, sizes: sizes})
 	return l, nil
 }
 
@@ -414,6 +445,7 @@ func (d *DirStore) RemoveHour(ctx context.Context, stream, variant, hour string)
 		return err
 	}
 	dir := d.hourDir(stream, variant, hour)
+	defer d.listings.forget(hourKey{stream, variant, hour})
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
