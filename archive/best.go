@@ -120,7 +120,7 @@ type Selector struct {
 	store    Store
 	maxRange time.Duration
 	seed     maphash.Seed
-	hours *lru[hourKey, hourResult]
+	hours    *lru[hourKey, hourResult]
 }
 
 type hourResult struct {
