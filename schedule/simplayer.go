@@ -227,6 +227,7 @@ func (p *SimPlayer) SyncPlaylist(ctx context.Context, name string, uris []string
 		return err
 	}
 	p.playlists[name] = slices.Clone(uris)
+	p.advance(p.clock.Now()) // an idle air takes the music at once
 	return nil
 }
 
