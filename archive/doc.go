@@ -1,0 +1,35 @@
+// Package archive is airkeep's content-addressed store of HLS segments.
+//
+// Every segment is one file whose name says what it is: stream, variant,
+// start time, duration, completeness and the SHA-256 of its bytes, laid out
+// exactly as wubloader lays out its archive:
+//
+//	desertbus/source/2019-11-13T02/45:51.608000-2.0-full-7IS92rssMzoSBQDIevHStbTNy-URRV3Vw-jzZ6pwOZM.ts
+//
+// Because names are content addresses, copies made by several nodes
+// converge: two nodes that store the same bytes store the same file, and a
+// better copy (full rather than partial) simply wins selection. airkeep nodes
+// and wubloader nodes can read each other's archives.
+//
+// A Store holds the segments: DirStore on a local folder, MemStore in memory,
+// archive/s3store in an S3 bucket. Writing streams the bytes through SHA-256
+// and commits them atomically under their hash:
+//
+//	store, err := archive.NewDirStore(archive.DirConfig{Root: "./segments"})
+//	w, err := store.Create(ctx, archive.Segment{Stream: "radio", Variant: "source", Start: pdt, Duration: 2.0})
+//	io.Copy(w, resp.Body)              // hashed as it arrives
+//	seg, err := w.Commit(ctx, archive.Full) // or Suspect, Partial; Abort discards
+//
+// A Selector picks the best timeline for a time range with wubloader's
+// rules (one winner per start time, full before suspect before partial,
+// explicit holes), and RoughCut concatenates it:
+//
+//	sel := archive.NewSelector(store, archive.SelectorConfig{})
+//	tl, err := sel.Best(ctx, archive.Query{Stream: "radio", Variant: "source", Start: t1, End: t2})
+//	_, err = archive.RoughCut(ctx, store, tl, out)
+//
+// airkeep parses names more strictly than wubloader: every component is
+// validated, so a name from a peer or a foreign file can never climb out of
+// the archive, and a name that does not parse is skipped and reported
+// (Listing.Bad, Stats.BadNames), never fatal. Verify re-hashes a whole store.
+package archive

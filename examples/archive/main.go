@@ -1,0 +1,376 @@
+// Command archive inspects and checks a segment archive laid out as
+// wubloader lays it out.
+//
+//	archive ls -dir DIR [-l] [-tombstones] [STREAM[/VARIANT[/HOUR]]]
+//	archive best -dir DIR -stream S -variant V -start T -end T
+//	archive verify -dir DIR [-workers N]
+//	archive cut -dir DIR -stream S -variant V -start T -end T [-allow-holes] > out.ts
+//	archive demo -dir DIR
+//
+// Times are RFC 3339, fractional seconds allowed. Output formats are stable;
+// scripts rely on them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/airkeep/airkeep/archive"
+)
+
+const usage = `usage: archive COMMAND [flags]
+
+commands:
+  ls      list streams, variants, hours or segments (one per line; -l adds sizes)
+  best    print the best-segment timeline of a range (paths, and HOLE START END)
+  verify  re-hash every segment; print mismatches and bad names; exit 1 if any
+  cut     write the rough cut of a range to stdout
+  demo    write a small sample archive and show it
+
+Run "archive COMMAND -h" for the flags of a command.
+`
+
+// holeTime is how HOLE lines print their times: RFC 3339 in UTC with
+// microseconds, the precision of segment names.
+const holeTime = "2006-01-02T15:04:05.000000Z07:00"
+
+// usageError marks bad flags or arguments: exit status 2.
+type usageError struct{ error }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	var ue usageError
+	switch {
+	case err == nil:
+	case errors.As(err, &ue):
+		fmt.Fprintln(os.Stderr, message(err))
+		os.Exit(2)
+	case errors.Is(err, errFound):
+		os.Exit(1)
+	default:
+		fmt.Fprintln(os.Stderr, message(err))
+		os.Exit(1)
+	}
+}
+
+// message prefixes err with the command's name, unless the library's own
+// "archive:" prefix is already there.
+func message(err error) string {
+	if s := err.Error(); strings.HasPrefix(s, "archive: ") {
+		return s
+	}
+	return "archive: " + err.Error()
+}
+
+// errFound is returned by verify when it found problems it already printed.
+var errFound = errors.New("problems found")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return usageError{errors.New("missing command")}
+		}
+		return nil
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "ls":
+		return runLs(ctx, args, stdout, stderr)
+	case "best":
+		return runBest(ctx, args, stdout, stderr)
+	case "verify":
+		return runVerify(ctx, args, stdout, stderr)
+	case "cut":
+		return runCut(ctx, args, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args, stdout, stderr)
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError{fmt.Errorf("unknown command %q", cmd)}
+}
+
+// parse parses a command's flags, mapping problems to usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err}
+	}
+	return nil
+}
+
+func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("archive "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "", "archive folder (required)")
+	return fs, dir
+}
+
+func openDir(dir string) (*archive.DirStore, error) {
+	if dir == "" {
+		return nil, usageError{errors.New("-dir is required")}
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil, err
+	}
+	return archive.NewDirStore(archive.DirConfig{Root: dir})
+}
+
+func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, dir := newFlags("ls", stderr)
+	long := fs.Bool("l", false, "show sizes: bytes per segment, or segments and bytes per folder")
+	tombstones := fs.Bool("tombstones", false, "also list tombstones, in an hour")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return usageError{errors.New("ls takes at most one STREAM[/VARIANT[/HOUR]] argument")}
+	}
+	store, err := openDir(*dir)
+	if err != nil {
+		return err
+	}
+	var parts []string
+	if fs.NArg() == 1 && fs.Arg(0) != "" {
+		parts = strings.Split(strings.Trim(fs.Arg(0), "/"), "/")
+	}
+	switch len(parts) {
+	case 0:
+		names, err := store.Streams(ctx)
+		if err != nil {
+			return err
+		}
+		return printFolders(ctx, stdout, store, names, *long, func(n string) []string { return []string{n} })
+	case 1:
+		names, err := store.Variants(ctx, parts[0])
+		if err != nil {
+			return err
+		}
+		return printFolders(ctx, stdout, store, names, *long, func(n string) []string { return []string{parts[0], n} })
+	case 2:
+		names, err := store.Hours(ctx, parts[0], parts[1])
+		if err != nil {
+			return err
+		}
+		return printFolders(ctx, stdout, store, names, *long, func(n string) []string { return []string{parts[0], parts[1], n} })
+	case 3:
+		l, err := store.List(ctx, parts[0], parts[1], parts[2])
+		if err != nil {
+			return err
+		}
+		if !*long {
+			for _, n := range l.Names(*tombstones) {
+				fmt.Fprintln(stdout, n)
+			}
+			return nil
+		}
+		sizes := make(map[string]int64, len(l.Segments))
+		for _, e := range l.Segments {
+			sizes[e.Name()] = e.Size
+		}
+		for _, n := range l.Names(*tombstones) {
+			fmt.Fprintf(stdout, "%d %s\n", sizes[n], n)
+		}
+		return nil
+	}
+	return usageError{fmt.Errorf("bad argument %q: want STREAM[/VARIANT[/HOUR]]", fs.Arg(0))}
+}
+
+// printFolders prints folder names, with -l the number of segments and
+// bytes under each.
+func printFolders(ctx context.Context, w io.Writer, store *archive.DirStore, names []string, long bool, path func(string) []string) error {
+	for _, n := range names {
+		if !long {
+			fmt.Fprintln(w, n)
+			continue
+		}
+		var segs, bytes int64
+		if err := walk(ctx, store, path(n), func(l archive.Listing) {
+			for _, e := range l.Segments {
+				segs++
+				bytes += e.Size
+			}
+		}); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%d %d %s\n", segs, bytes, n)
+	}
+	return nil
+}
+
+// walk calls fn with every hour listing under the folder named by parts.
+func walk(ctx context.Context, store *archive.DirStore, parts []string, fn func(archive.Listing)) error {
+	switch len(parts) {
+	case 1:
+		variants, err := store.Variants(ctx, parts[0])
+		if err != nil {
+			return err
+		}
+		for _, v := range variants {
+			if err := walk(ctx, store, []string{parts[0], v}, fn); err != nil {
+				return err
+			}
+		}
+	case 2:
+		hours, err := store.Hours(ctx, parts[0], parts[1])
+		if err != nil {
+			return err
+		}
+		for _, h := range hours {
+			if err := walk(ctx, store, []string{parts[0], parts[1], h}, fn); err != nil {
+				return err
+			}
+		}
+	case 3:
+		l, err := store.List(ctx, parts[0], parts[1], parts[2])
+		if err != nil {
+			return err
+		}
+		fn(l)
+	}
+	return nil
+}
+
+// rangeFlags adds -stream, -variant, -start and -end.
+type rangeFlags struct {
+	stream, variant, start, end *string
+}
+
+func addRange(fs *flag.FlagSet) rangeFlags {
+	return rangeFlags{
+		stream:  fs.String("stream", "", "stream name (required)"),
+		variant: fs.String("variant", "", "variant name (required)"),
+		start:   fs.String("start", "", "range start, RFC 3339 (required)"),
+		end:     fs.String("end", "", "range end, RFC 3339 (required)"),
+	}
+}
+
+func (r rangeFlags) query() (archive.Query, error) {
+	q := archive.Query{Stream: *r.stream, Variant: *r.variant}
+	for _, f := range []struct {
+		name, val string
+	}{{"-stream", *r.stream}, {"-variant", *r.variant}, {"-start", *r.start}, {"-end", *r.end}} {
+		if f.val == "" {
+			return q, usageError{fmt.Errorf("%s is required", f.name)}
+		}
+	}
+	var err error
+	if q.Start, err = time.Parse(time.RFC3339Nano, *r.start); err != nil {
+		return q, usageError{fmt.Errorf("-start: %w", err)}
+	}
+	if q.End, err = time.Parse(time.RFC3339Nano, *r.end); err != nil {
+		return q, usageError{fmt.Errorf("-end: %w", err)}
+	}
+	if !q.End.After(q.Start) {
+		return q, usageError{errors.New("-end must be after -start")}
+	}
+	if err := archive.ValidateComponent("stream", q.Stream); err != nil {
+		return q, usageError{err}
+	}
+	if err := archive.ValidateComponent("variant", q.Variant); err != nil {
+		return q, usageError{err}
+	}
+	return q, nil
+}
+
+func runBest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, dir := newFlags("best", stderr)
+	r := addRange(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	q, err := r.query()
+	if err != nil {
+		return err
+	}
+	store, err := openDir(*dir)
+	if err != nil {
+		return err
+	}
+	tl, err := archive.Best(ctx, store, q)
+	if err != nil {
+		return err
+	}
+	for _, it := range tl.Items {
+		if it.Hole {
+			fmt.Fprintf(stdout, "HOLE %s %s\n", it.Start.UTC().Format(holeTime), it.End.UTC().Format(holeTime))
+			continue
+		}
+		fmt.Fprintln(stdout, it.Segment.Path())
+	}
+	return nil
+}
+
+func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, dir := newFlags("verify", stderr)
+	workers := fs.Int("workers", 0, "segments hashed at once (0: one per CPU)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	store, err := openDir(*dir)
+	if err != nil {
+		return err
+	}
+	res, err := archive.Verify(ctx, store, archive.VerifyConfig{Workers: *workers}, func(p archive.Problem) {
+		switch p.Kind {
+		case "mismatch":
+			fmt.Fprintf(stdout, "mismatch %s actual %s\n", p.Path, p.Actual)
+		default:
+			fmt.Fprintf(stdout, "%s %s: %v\n", p.Kind, p.Path, p.Err)
+		}
+	})
+	fmt.Fprintf(stderr, "verified %d segments, %d bytes: %d problems\n", res.Segments, res.Bytes, res.Problems)
+	if err != nil {
+		return err
+	}
+	if res.Problems > 0 {
+		return errFound
+	}
+	return nil
+}
+
+func runCut(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, dir := newFlags("cut", stderr)
+	r := addRange(fs)
+	allowHoles := fs.Bool("allow-holes", false, "cut across holes instead of refusing")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	q, err := r.query()
+	if err != nil {
+		return err
+	}
+	store, err := openDir(*dir)
+	if err != nil {
+		return err
+	}
+	q.NoHoles = !*allowHoles
+	tl, err := archive.Best(ctx, store, q)
+	if err != nil {
+		if errors.Is(err, archive.ErrHoles) {
+			return fmt.Errorf("%w (use -allow-holes to cut anyway)", err)
+		}
+		return err
+	}
+	res, err := archive.RoughCut(ctx, store, tl, stdout)
+	if err != nil {
+		return err
+	}
+	for _, h := range res.Holes {
+		fmt.Fprintf(stderr, "HOLE %s %s\n", h.Start.UTC().Format(holeTime), h.End.UTC().Format(holeTime))
+	}
+	fmt.Fprintf(stderr, "cut %d segments, %d bytes, %d holes\n", res.Segments, res.Bytes, len(res.Holes))
+	return nil
+}
