@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite": no cgo
@@ -31,6 +32,11 @@ type SQLiteConfig struct {
 // Instants are INTEGER UTC microseconds: sortable, with no zone to parse.
 type SQLiteStore struct {
 	db *sql.DB
+	// The monitor's per-tick queries, parsed once.
+	dueStmt, endedStmt *sql.Stmt
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // reads outside transactions, parsed once
 }
 
 // schemaVersion is stored in PRAGMA user_version.
@@ -165,8 +171,15 @@ func NewSQLiteStore(ctx context.Context, cfg SQLiteConfig) (*SQLiteStore, error)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", cfg.Path, err)
 	}
-	s := &SQLiteStore{db: db}
+	s := &SQLiteStore{db: db, stmts: map[string]*sql.Stmt{}}
 	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", cfg.Path, err)
+	}
+	if s.dueStmt, err = db.PrepareContext(ctx, dueQuery); err == nil {
+		s.endedStmt, err = db.PrepareContext(ctx, endedQuery)
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", cfg.Path, err)
 	}
@@ -194,7 +207,44 @@ func (s *SQLiteStore) migrate(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (s *SQLiteStore) Close() error { return s.db.Close() }
+func (s *SQLiteStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	errs := []error{s.dueStmt.Close(), s.endedStmt.Close()}
+	for _, st := range s.stmts {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(append(errs, s.db.Close())...)
+}
+
+// stmt returns q prepared, from the cache. Parsing dominates the cost of
+// the small queries the monitor makes every tick.
+func (s *SQLiteStore) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	s.stmts[q] = st
+	return st, nil
+}
+
+// row is QueryRowContext on a cached statement.
+func (s *SQLiteStore) row(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
+	st, err := s.stmt(ctx, q)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // DB returns the underlying database, for reports and backups; write to it
 // only through the Store methods, which keep its invariants.
@@ -278,7 +328,7 @@ func (s *SQLiteStore) PutStation(ctx context.Context, st Station) (Station, erro
 
 func (s *SQLiteStore) Station(ctx context.Context, slug string) (Station, error) {
 	var st Station
-	err := s.db.QueryRowContext(ctx, "SELECT id, slug, name, zone FROM station WHERE slug = ?", slug).
+	err := s.row(ctx, "SELECT id, slug, name, zone FROM station WHERE slug = ?", slug).
 		Scan(&st.ID, &st.Slug, &st.Name, &st.Zone)
 	return st, sqlNotFound(err, "station", slug)
 }
@@ -313,17 +363,26 @@ func scanProgram(r interface{ Scan(...any) error }) (Program, error) {
 }
 
 func (s *SQLiteStore) Program(ctx context.Context, id int64) (Program, error) {
-	p, err := scanProgram(s.db.QueryRowContext(ctx, "SELECT "+programCols+" FROM program WHERE id = ?", id))
+	p, err := scanProgram(s.row(ctx, "SELECT "+programCols+" FROM program WHERE id = ?", id))
 	return p, sqlNotFound(err, "program", id)
 }
 
 func (s *SQLiteStore) Programs(ctx context.Context, stationID int64) ([]Program, error) {
-	return query(ctx, s.db, scanProgram, "SELECT "+programCols+" FROM program WHERE station_id = ? ORDER BY slug", stationID)
+	return query(ctx, s, scanProgram, "SELECT "+programCols+" FROM program WHERE station_id = ? ORDER BY slug", stationID)
 }
 
 // query runs q and scans every row with scan.
-func query[T any](ctx context.Context, db *sql.DB, scan func(interface{ Scan(...any) error }) (T, error), q string, args ...any) ([]T, error) {
-	rows, err := db.QueryContext(ctx, q, args...)
+func query[T any](ctx context.Context, s *SQLiteStore, scan func(interface{ Scan(...any) error }) (T, error), q string, args ...any) ([]T, error) {
+	st, err := s.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return queryStmt(ctx, st, scan, args...)
+}
+
+// queryStmt is query on a prepared statement.
+func queryStmt[T any](ctx context.Context, stmt *sql.Stmt, scan func(interface{ Scan(...any) error }) (T, error), args ...any) ([]T, error) {
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -404,7 +463,7 @@ func scanSchedule(r interface{ Scan(...any) error }) (Schedule, error) {
 }
 
 func (s *SQLiteStore) Schedules(ctx context.Context, programID int64) ([]Schedule, error) {
-	return query(ctx, s.db, scanSchedule,
+	return query(ctx, s, scanSchedule,
 		"SELECT id, program_id, name, date, time, zone, duration_us, frequency, reruns FROM schedule WHERE program_id = ? ORDER BY name", programID)
 }
 
@@ -431,14 +490,14 @@ func (s *SQLiteStore) PutEpisode(ctx context.Context, e Episode) (Episode, error
 
 func (s *SQLiteStore) Episode(ctx context.Context, id int64) (Episode, error) {
 	var e Episode
-	err := s.db.QueryRowContext(ctx, "SELECT id, program_id, slug, title FROM episode WHERE id = ?", id).
+	err := s.row(ctx, "SELECT id, program_id, slug, title FROM episode WHERE id = ?", id).
 		Scan(&e.ID, &e.ProgramID, &e.Slug, &e.Title)
 	return e, sqlNotFound(err, "episode", id)
 }
 
 func (s *SQLiteStore) EpisodeBySlug(ctx context.Context, programID int64, slug string) (Episode, error) {
 	var e Episode
-	err := s.db.QueryRowContext(ctx, "SELECT id, program_id, slug, title FROM episode WHERE program_id = ? AND slug = ?", programID, slug).
+	err := s.row(ctx, "SELECT id, program_id, slug, title FROM episode WHERE program_id = ? AND slug = ?", programID, slug).
 		Scan(&e.ID, &e.ProgramID, &e.Slug, &e.Title)
 	return e, sqlNotFound(err, "episode", slug)
 }
@@ -501,17 +560,17 @@ func scanSound(r interface{ Scan(...any) error }) (Sound, error) {
 }
 
 func (s *SQLiteStore) Sound(ctx context.Context, id int64) (Sound, error) {
-	so, err := scanSound(s.db.QueryRowContext(ctx, "SELECT "+soundCols+" FROM sound WHERE id = ?", id))
+	so, err := scanSound(s.row(ctx, "SELECT "+soundCols+" FROM sound WHERE id = ?", id))
 	return so, sqlNotFound(err, "sound", id)
 }
 
 func (s *SQLiteStore) SoundByPath(ctx context.Context, path string) (Sound, error) {
-	so, err := scanSound(s.db.QueryRowContext(ctx, "SELECT "+soundCols+" FROM sound WHERE path = ?", path))
+	so, err := scanSound(s.row(ctx, "SELECT "+soundCols+" FROM sound WHERE path = ?", path))
 	return so, sqlNotFound(err, "sound", path)
 }
 
 func (s *SQLiteStore) Sounds(ctx context.Context, stationID int64) ([]Sound, error) {
-	return query(ctx, s.db, scanSound, "SELECT "+prefixCols("s", soundCols)+
+	return query(ctx, s, scanSound, "SELECT "+prefixCols("s", soundCols)+
 		" FROM sound s JOIN program p ON p.id = s.program_id WHERE p.station_id = ? ORDER BY s.path", stationID)
 }
 
@@ -554,18 +613,18 @@ func (s *SQLiteStore) SetSoundRemoved(ctx context.Context, id int64, removed boo
 }
 
 func (s *SQLiteStore) Playlist(ctx context.Context, episodeID int64) ([]Sound, error) {
-	return query(ctx, s.db, scanSound, "SELECT "+soundCols+" FROM sound WHERE episode_id = ? AND type = ? ORDER BY position, path",
+	return query(ctx, s, scanSound, "SELECT "+soundCols+" FROM sound WHERE episode_id = ? AND type = ? ORDER BY position, path",
 		episodeID, int(SoundArchive))
 }
 
 func (s *SQLiteStore) StreamPlaylists(ctx context.Context, stationID int64) ([]StreamPlaylist, error) {
-	progs, err := query(ctx, s.db, scanProgram, "SELECT "+programCols+" FROM program WHERE station_id = ? AND stream = 1 AND active = 1 ORDER BY slug", stationID)
+	progs, err := query(ctx, s, scanProgram, "SELECT "+programCols+" FROM program WHERE station_id = ? AND stream = 1 AND active = 1 ORDER BY slug", stationID)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]StreamPlaylist, len(progs))
 	for i, p := range progs {
-		sounds, err := query(ctx, s.db, scanSound, "SELECT "+soundCols+" FROM sound WHERE program_id = ? AND type = ? ORDER BY position, path",
+		sounds, err := query(ctx, s, scanSound, "SELECT "+soundCols+" FROM sound WHERE program_id = ? AND type = ? ORDER BY position, path",
 			p.ID, int(SoundArchive))
 		if err != nil {
 			return nil, err
@@ -617,12 +676,12 @@ func scanTrack(r interface{ Scan(...any) error }) (Track, error) {
 }
 
 func (s *SQLiteStore) Track(ctx context.Context, id int64) (Track, error) {
-	t, err := scanTrack(s.db.QueryRowContext(ctx, "SELECT "+trackCols+" FROM track WHERE id = ?", id))
+	t, err := scanTrack(s.row(ctx, "SELECT "+trackCols+" FROM track WHERE id = ?", id))
 	return t, sqlNotFound(err, "track", id)
 }
 
 func (s *SQLiteStore) TimedTracks(ctx context.Context, soundID int64) ([]Track, error) {
-	return query(ctx, s.db, scanTrack, "SELECT "+trackCols+" FROM track WHERE sound_id = ? AND timed = 1 ORDER BY timestamp_us, position", soundID)
+	return query(ctx, s, scanTrack, "SELECT "+trackCols+" FROM track WHERE sound_id = ? AND timed = 1 ORDER BY timestamp_us, position", soundID)
 }
 
 const diffCols = "id, station_id, program_id, episode_id, schedule_id, initial_id, type, status, start_us, end_us"
@@ -755,14 +814,14 @@ func (s *SQLiteStore) DeleteDiffusion(ctx context.Context, id int64) error {
 }
 
 func (s *SQLiteStore) Diffusion(ctx context.Context, id int64) (Diffusion, error) {
-	d, err := scanDiffusion(s.db.QueryRowContext(ctx, "SELECT "+diffCols+" FROM diffusion WHERE id = ?", id))
+	d, err := scanDiffusion(s.row(ctx, "SELECT "+diffCols+" FROM diffusion WHERE id = ?", id))
 	return d, sqlNotFound(err, "diffusion", id)
 }
 
 func (s *SQLiteStore) Diffusions(ctx context.Context, stationID int64, from, to time.Time) ([]Diffusion, error) {
 	// The longest diffusion bounds how early an overlapping one can start,
 	// which keeps the scan on the (station, start) index short.
-	return query(ctx, s.db, scanDiffusion, "SELECT "+diffCols+` FROM diffusion
+	return query(ctx, s, scanDiffusion, "SELECT "+diffCols+` FROM diffusion
 		WHERE station_id = ? AND start_us < ? AND start_us > ? - (SELECT value FROM meta WHERE key = 'max_duration_us') AND end_us > ?
 		ORDER BY start_us, id`, stationID, us(to), us(from), us(from))
 }
@@ -771,31 +830,35 @@ const dueCols = diffCols + `,
 	EXISTS (SELECT 1 FROM sound s WHERE s.episode_id = d.episode_id AND s.type = 1),
 	EXISTS (SELECT 1 FROM sound s WHERE s.episode_id = d.episode_id AND s.type = 3)`
 
+const dueQuery = "SELECT " + dueCols + ` FROM diffusion d
+	WHERE station_id = ? AND start_us <= ? AND start_us >= ? - (SELECT value FROM meta WHERE key = 'max_duration_us')
+		AND end_us >= ? AND type = 0 AND status IN (0, 1)
+	ORDER BY start_us, id`
+
 func (s *SQLiteStore) DueDiffusions(ctx context.Context, stationID int64, now time.Time) ([]DueDiffusion, error) {
 	n := us(now)
-	return query(ctx, s.db, scanDue, "SELECT "+dueCols+` FROM diffusion d
-		WHERE station_id = ? AND start_us <= ? AND start_us >= ? - (SELECT value FROM meta WHERE key = 'max_duration_us')
-			AND end_us >= ? AND type = 0 AND status IN (0, 1)
-		ORDER BY start_us, id`, stationID, n, n, n)
+	return queryStmt(ctx, s.dueStmt, scanDue, stationID, n, n, n)
 }
+
+const endedQuery = "SELECT " + dueCols + ` FROM diffusion d
+	WHERE station_id = ? AND status = 0 AND type = 0 AND end_us < ?
+	ORDER BY end_us, id LIMIT ?`
 
 func (s *SQLiteStore) EndedPending(ctx context.Context, stationID int64, before time.Time, limit int) ([]DueDiffusion, error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	return query(ctx, s.db, scanDue, "SELECT "+dueCols+` FROM diffusion d
-		WHERE station_id = ? AND status = 0 AND type = 0 AND end_us < ?
-		ORDER BY end_us, id LIMIT ?`, stationID, us(before), limit)
+	return queryStmt(ctx, s.endedStmt, scanDue, stationID, us(before), limit)
 }
 
 func (s *SQLiteStore) NextDiffusion(ctx context.Context, stationID int64, after time.Time) (Diffusion, error) {
-	d, err := scanDiffusion(s.db.QueryRowContext(ctx, "SELECT "+diffCols+` FROM diffusion
+	d, err := scanDiffusion(s.row(ctx, "SELECT "+diffCols+` FROM diffusion
 		WHERE station_id = ? AND start_us > ? AND type = 0 ORDER BY start_us, id LIMIT 1`, stationID, us(after)))
 	return d, sqlNotFound(err, "diffusion after", after)
 }
 
 func (s *SQLiteStore) DiffusionOfEpisodeAt(ctx context.Context, episodeID int64, t time.Time) (Diffusion, error) {
-	d, err := scanDiffusion(s.db.QueryRowContext(ctx, "SELECT "+diffCols+` FROM diffusion
+	d, err := scanDiffusion(s.row(ctx, "SELECT "+diffCols+` FROM diffusion
 		WHERE episode_id = ? AND start_us <= ? AND end_us >= ? AND type = 0 ORDER BY start_us, id LIMIT 1`, episodeID, us(t), us(t)))
 	return d, sqlNotFound(err, "diffusion of episode at", t)
 }
@@ -897,7 +960,7 @@ func (s *SQLiteStore) ConfirmStart(ctx context.Context, logID int64, gen uint64,
 }
 
 func (s *SQLiteStore) StartLog(ctx context.Context, diffusionID int64) (Log, error) {
-	l, err := scanLog(s.db.QueryRowContext(ctx, "SELECT "+logCols+" FROM log WHERE diffusion_id = ? AND type = 1", diffusionID))
+	l, err := scanLog(s.row(ctx, "SELECT "+logCols+" FROM log WHERE diffusion_id = ? AND type = 1", diffusionID))
 	return l, sqlNotFound(err, "start log of diffusion", diffusionID)
 }
 
@@ -1056,5 +1119,5 @@ func (s *SQLiteStore) Logs(ctx context.Context, f LogFilter) ([]Log, error) {
 		q += " LIMIT ?"
 		args = append(args, f.Limit)
 	}
-	return query(ctx, s.db, scanLog, q, args...)
+	return query(ctx, s, scanLog, q, args...)
 }
