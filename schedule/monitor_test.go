@@ -378,3 +378,53 @@ func TestMonitorClockStepsBack(t *testing.T) {
 	require.NoError(t, r.mon.Tick(r.ctx))
 	require.Equal(t, schedule.StatusCancelled, r.status(d))
 }
+
+// TestMonitorRun drives Run through its timer on the fake clock: it ticks
+// at once, then every Delay, and returns when its context ends.
+func TestMonitorRun(t *testing.T) {
+	r := newRig(t, at("19:59:50"), schedule.NewMemStore())
+	d := r.diffusion("news", at("20:00:00"), time.Hour, "/1.ogg", time.Minute)
+	r.cfg.Delay = time.Second
+	m := r.newMonitor()
+	ctx, cancel := context.WithCancel(r.ctx)
+	done := make(chan error)
+	go func() { done <- m.Run(ctx) }()
+	for range 15 {
+		r.clock.BlockUntil(1) // Run waits on its timer
+		r.clock.Advance(time.Second)
+	}
+	r.clock.BlockUntil(1)
+	cancel()
+	require.NoError(t, <-done)
+	require.Zero(t, r.clock.Pending(), "Run stopped its timer")
+	require.Equal(t, schedule.Started, r.status(d))
+	require.Equal(t, []string{"20:00:00 start dealer [/1.ogg] (news)", "20:00:00 on_air dealer /1.ogg (news)"}, r.asRun(evening))
+	require.GreaterOrEqual(t, m.Stats().Ticks, int64(15))
+}
+
+func TestNewMonitorConfig(t *testing.T) {
+	store, player := schedule.NewMemStore(), &failingPlayer{}
+	tests := []struct {
+		name  string
+		cfg   schedule.Config
+		field string
+	}{
+		{"no store", schedule.Config{Player: player, StationID: 1}, "Store"},
+		{"no player", schedule.Config{Store: store, StationID: 1}, "Player"},
+		{"no station", schedule.Config{Store: store, Player: player}, "StationID"},
+		{"negative delay", schedule.Config{Store: store, Player: player, StationID: 1, Delay: -1}, "Delay"},
+		{"negative margin", schedule.Config{Store: store, Player: player, StationID: 1, Margin: -1}, "Margin"},
+		{"negative timeout", schedule.Config{Store: store, Player: player, StationID: 1, PlayerTimeout: -1}, "PlayerTimeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := schedule.New(tt.cfg)
+			var fe *schedule.FieldError
+			require.ErrorAs(t, err, &fe)
+			require.Equal(t, "Config", fe.Type)
+			require.Equal(t, tt.field, fe.Field)
+		})
+	}
+	_, err := schedule.New(schedule.Config{Store: store, Player: player, StationID: 1})
+	require.NoError(t, err)
+}
