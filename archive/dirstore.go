@@ -100,7 +100,7 @@ func (d *DirStore) Create(ctx context.Context, seg Segment) (SegmentWriter, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	seg, err := validateCreate(seg)
+	seg, err := PrepareCreate(seg)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (w *dirWriter) Commit(ctx context.Context, typ Type) (Segment, error) {
 	if w.done {
 		return Segment{}, ErrClosed
 	}
-	if err := validateCommitType(typ); err != nil {
+	if err := ValidateCommitType(typ); err != nil {
 		return Segment{}, err
 	}
 	if w.err != nil {
@@ -191,7 +191,7 @@ func (w *dirWriter) Commit(ctx context.Context, typ Type) (Segment, error) {
 			return fail(err)
 		}
 	}
-	w.store.stats.committed(typ, w.n, dup)
+	w.store.stats.Committed(typ, w.n, dup)
 	return seg, nil
 }
 
@@ -323,7 +323,7 @@ func (d *DirStore) List(ctx context.Context, stream, variant, hour string) (List
 	if err := ctx.Err(); err != nil {
 		return Listing{}, err
 	}
-	if err := validateHourArgs(stream, variant, hour); err != nil {
+	if err := ValidateHourPath(stream, variant, hour); err != nil {
 		return Listing{}, err
 	}
 	dir := d.hourDir(stream, variant, hour)
@@ -349,7 +349,7 @@ func (d *DirStore) List(ctx context.Context, stream, variant, hour string) (List
 	if err != nil {
 		return Listing{}, fmt.Errorf("archive: list %s/%s/%s: %w", stream, variant, hour, err)
 	}
-	files := make([]rawFile, 0, len(entries))
+	files := make([]RawEntry, 0, len(entries))
 	sizes := make(map[string]int64, len(entries))
 	for _, e := range entries {
 		name := e.Name()
@@ -371,9 +371,9 @@ func (d *DirStore) List(ctx context.Context, stream, variant, hour string) (List
 			}
 			sizes[name] = size
 		}
-		files = append(files, rawFile{name: name, size: size})
+		files = append(files, RawEntry{Name: name, Size: size})
 	}
-	l := buildListing(stream, variant, hour, files, &d.stats)
+	l := NewListing(stream, variant, hour, files, &d.stats)
 	d.reportBad(stream, variant, hour, l.Bad)
 	d.listings.put(key, &cachedListing{mtime: info.ModTime(), listedAt: listedAt, listing: l, sizes: sizes})
 	return l, nil
@@ -441,7 +441,7 @@ func (d *DirStore) RemoveHour(ctx context.Context, stream, variant, hour string)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := validateHourArgs(stream, variant, hour); err != nil {
+	if err := ValidateHourPath(stream, variant, hour); err != nil {
 		return err
 	}
 	dir := d.hourDir(stream, variant, hour)

@@ -39,7 +39,7 @@ func (m *MemStore) PutRaw(rel string, data []byte) error {
 	if len(parts) != 4 || parts[3] == "" {
 		return &NameError{Field: "path", Value: rel, Reason: "want STREAM/VARIANT/HOUR/NAME"}
 	}
-	if err := validateHourArgs(parts[0], parts[1], parts[2]); err != nil {
+	if err := ValidateHourPath(parts[0], parts[1], parts[2]); err != nil {
 		return err
 	}
 	m.mu.Lock()
@@ -64,7 +64,7 @@ func (m *MemStore) Create(ctx context.Context, seg Segment) (SegmentWriter, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	seg, err := validateCreate(seg)
+	seg, err := PrepareCreate(seg)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (w *memWriter) Commit(ctx context.Context, typ Type) (Segment, error) {
 	if w.done {
 		return Segment{}, ErrClosed
 	}
-	if err := validateCommitType(typ); err != nil {
+	if err := ValidateCommitType(typ); err != nil {
 		return Segment{}, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -112,7 +112,7 @@ func (w *memWriter) Commit(ctx context.Context, typ Type) (Segment, error) {
 		files[name] = w.buf.Bytes()
 	}
 	w.store.mu.Unlock()
-	w.store.stats.committed(typ, int64(w.buf.Len()), dup)
+	w.store.stats.Committed(typ, int64(w.buf.Len()), dup)
 	return seg, nil
 }
 
@@ -201,18 +201,18 @@ func (m *MemStore) List(ctx context.Context, stream, variant, hour string) (List
 	if err := ctx.Err(); err != nil {
 		return Listing{}, err
 	}
-	if err := validateHourArgs(stream, variant, hour); err != nil {
+	if err := ValidateHourPath(stream, variant, hour); err != nil {
 		return Listing{}, err
 	}
 	m.mu.RLock()
 	hourFiles := m.hours[hourKey{stream, variant, hour}]
-	files := make([]rawFile, 0, len(hourFiles))
+	files := make([]RawEntry, 0, len(hourFiles))
 	for name, data := range hourFiles {
-		files = append(files, rawFile{name: name, size: int64(len(data))})
+		files = append(files, RawEntry{Name: name, Size: int64(len(data))})
 	}
 	m.mu.RUnlock()
-	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
-	return buildListing(stream, variant, hour, files, &m.stats), nil
+	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	return NewListing(stream, variant, hour, files, &m.stats), nil
 }
 
 // Tombstone hides a segment.
@@ -238,7 +238,7 @@ func (m *MemStore) RemoveHour(ctx context.Context, stream, variant, hour string)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := validateHourArgs(stream, variant, hour); err != nil {
+	if err := ValidateHourPath(stream, variant, hour); err != nil {
 		return err
 	}
 	m.mu.Lock()

@@ -104,25 +104,30 @@ func (l Listing) Names(tombstones bool) []string {
 	return names
 }
 
-// rawFile is a file name found in an hour folder and its size.
-type rawFile struct {
-	name string
-	size int64
+// RawEntry is a file name found in an hour folder, and its size.
+type RawEntry struct {
+	Name string
+	Size int64
 }
 
-// buildListing parses the raw names of one hour folder the way every backend
+// NewListing parses the raw names of one hour folder the way every backend
 // must: hidden names are ignored, a tombstone hides the segment of the same
-// name, unparseable names are reported in Bad. files must be sorted by name.
-func buildListing(stream, variant, hour string, files []rawFile, stats *Stats) Listing {
+// name, unparseable names are reported in Bad and counted in stats (which
+// may be nil). files must be sorted by name. Backends outside this package
+// build their listings with it.
+func NewListing(stream, variant, hour string, files []RawEntry, stats *Stats) Listing {
+	if stats == nil {
+		stats = new(Stats)
+	}
 	var l Listing
 	tomb := make(map[string]bool)
 	for _, f := range files {
-		if stem, ok := strings.CutSuffix(f.name, ".tombstone"); ok && f.name[0] != '.' {
+		if stem, ok := strings.CutSuffix(f.Name, ".tombstone"); ok && f.Name[0] != '.' {
 			tomb[stem] = true
 		}
 	}
 	for _, f := range files {
-		name := f.name
+		name := f.Name
 		if name == "" || name[0] == '.' {
 			continue
 		}
@@ -145,13 +150,13 @@ func buildListing(stream, variant, hour string, files []rawFile, stats *Stats) L
 		if tomb[strings.TrimSuffix(name, ".ts")] {
 			continue
 		}
-		l.Segments = append(l.Segments, Entry{Segment: seg, Size: f.size})
+		l.Segments = append(l.Segments, Entry{Segment: seg, Size: f.Size})
 	}
 	return l
 }
 
-// validateHourArgs checks the three components that name an hour folder.
-func validateHourArgs(stream, variant, hour string) error {
+// ValidateHourPath checks the three components that name an hour folder.
+func ValidateHourPath(stream, variant, hour string) error {
 	if err := ValidateComponent("stream", stream); err != nil {
 		return err
 	}
@@ -162,9 +167,10 @@ func validateHourArgs(stream, variant, hour string) error {
 	return err
 }
 
-// validateCreate checks and normalises the segment given to Create: the
-// start becomes UTC, rounded to the microsecond, as names carry it.
-func validateCreate(seg Segment) (Segment, error) {
+// PrepareCreate checks and normalises the segment given to Store.Create:
+// the start becomes UTC, rounded to the microsecond, as names carry it, and
+// the type and hash are cleared until Commit decides them.
+func PrepareCreate(seg Segment) (Segment, error) {
 	seg.Start = seg.Start.UTC().Round(time.Microsecond)
 	seg.Type = Full // checked at Commit; any valid type passes Validate here
 	seg.TempID = ""
@@ -172,8 +178,9 @@ func validateCreate(seg Segment) (Segment, error) {
 	return seg, seg.Validate()
 }
 
-// validateCommitType checks the type given to Commit.
-func validateCommitType(typ Type) error {
+// ValidateCommitType checks the type given to SegmentWriter.Commit: full,
+// suspect or partial.
+func ValidateCommitType(typ Type) error {
 	switch typ {
 	case Full, Suspect, Partial:
 		return nil
@@ -213,8 +220,9 @@ func (s *Stats) Snapshot() StatsSnapshot {
 	}
 }
 
-// committed counts a successful commit.
-func (s *Stats) committed(typ Type, size int64, duplicate bool) {
+// Committed counts a successful commit of size bytes; a duplicate counts
+// only as a duplicate.
+func (s *Stats) Committed(typ Type, size int64, duplicate bool) {
 	if duplicate {
 		s.Duplicates.Add(1)
 		return
