@@ -146,6 +146,12 @@ func (w *dirWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+func (w *dirWriter) Hash() Hash {
+	var h Hash
+	w.h.Sum(h[:0])
+	return h
+}
+
 func (w *dirWriter) Commit(ctx context.Context, typ Type) (Segment, error) {
 	if w.done {
 		return Segment{}, ErrClosed

@@ -88,6 +88,12 @@ func (w *memWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+func (w *memWriter) Hash() Hash {
+	var h Hash
+	w.h.Sum(h[:0])
+	return h
+}
+
 func (w *memWriter) Commit(ctx context.Context, typ Type) (Segment, error) {
 	if w.done {
 		return Segment{}, ErrClosed

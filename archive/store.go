@@ -60,6 +60,10 @@ type Store interface {
 // temporary file or buffer.
 type SegmentWriter interface {
 	io.Writer
+	// Hash returns the SHA-256 of the bytes written so far. A caller that
+	// knows what the bytes must hash to (backfill from a peer) checks it
+	// before committing, and aborts on a mismatch.
+	Hash() Hash
 	// Commit stores what was written under its SHA-256 with the given type
 	// (Full, Suspect or Partial) and returns the stored segment. If an
 	// identical segment is already stored, the new copy is dropped and

@@ -185,7 +185,17 @@ func testLargeSegment(t *testing.T, h Harness) {
 func testHashOfBytesReceived(t *testing.T, h Harness) {
 	s := h.New(t)
 	full := payload(50000, 3)
-	got := Write(t, s, seg(0), archive.Partial, full[:12345])
+	w, err := s.Create(t.Context(), seg(0))
+	require.NoError(t, err)
+	require.Equal(t, archive.Hash(sha256.Sum256(nil)), w.Hash())
+	_, err = w.Write(full[:10000])
+	require.NoError(t, err)
+	require.Equal(t, archive.Hash(sha256.Sum256(full[:10000])), w.Hash(), "Hash reports the bytes so far")
+	_, err = w.Write(full[10000:12345])
+	require.NoError(t, err)
+	require.Equal(t, archive.Hash(sha256.Sum256(full[:12345])), w.Hash())
+	got, err := w.Commit(t.Context(), archive.Partial)
+	require.NoError(t, err)
 	require.Equal(t, archive.Hash(sha256.Sum256(full[:12345])), got.Hash)
 	require.Equal(t, full[:12345], ReadAll(t, s, got))
 }
