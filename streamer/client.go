@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -386,6 +387,9 @@ func (c *Client) ioError(ctx context.Context, line string, err error) error {
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("%w: %s: %w", ErrTimeout, line, ctx.Err())
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// The deadline comes from ctx, whose own timer may lag by a hair.
+		return fmt.Errorf("%w: %s: %w", ErrTimeout, line, context.DeadlineExceeded)
 	case errors.Is(err, ErrReplyTooLarge):
 		return fmt.Errorf("%w: %s: more than %d bytes", ErrReplyTooLarge, line, c.cfg.MaxReply)
 	default:

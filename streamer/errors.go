@@ -58,11 +58,34 @@ func (e *ArgError) Error() string {
 
 // CharName names a character for error messages, such as "U+000A (LF)".
 func CharName(r rune) string {
-	names := map[rune]string{0: "NUL", '\a': "BEL", '\b': "BS", '\t': "TAB", '\n': "LF", '\v': "VT", '\f': "FF", '\r': "CR", 0x1b: "ESC", 0x7f: "DEL", 0x85: "NEL"}
-	if n, ok := names[r]; ok {
-		return fmt.Sprintf("U+%04X (%s)", r, n)
+	name := ""
+	switch r {
+	case 0:
+		name = "NUL"
+	case '\a':
+		name = "BEL"
+	case '\b':
+		name = "BS"
+	case '\t':
+		name = "TAB"
+	case '\n':
+		name = "LF"
+	case '\v':
+		name = "VT"
+	case '\f':
+		name = "FF"
+	case '\r':
+		name = "CR"
+	case 0x1b:
+		name = "ESC"
+	case 0x7f:
+		name = "DEL"
+	case 0x85:
+		name = "NEL"
+	default:
+		return fmt.Sprintf("U+%04X", r)
 	}
-	return fmt.Sprintf("U+%04X", r)
+	return fmt.Sprintf("U+%04X (%s)", r, name)
 }
 
 // ServerError is an error Liquidsoap reported in band: the server has no
