@@ -80,7 +80,7 @@ func TestStationValidate(t *testing.T) {
 // checked by the real binary.
 func stationShapes(dir string) map[string]Station {
 	return map[string]Station{
-		"minimal": {Name: "Minimal", Socket: dir + "/a.sock", Dummy: true},
+		"minimal":     {Name: "Minimal", Socket: dir + "/a.sock", Dummy: true},
 		"telnet only": {Name: "Telnet", Telnet: "127.0.0.1:18234", Dummy: true, AllowRoot: true},
 		"one playlist": {Name: "One", Socket: dir + "/b.sock", Dummy: true,
 			Playlists: []Playlist{{ID: "music", Path: dir + "/music.m3u"}}},
