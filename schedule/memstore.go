@@ -16,7 +16,7 @@ var _ Store = (*MemStore)(nil)
 // it atomic.
 type MemStore struct {
 	mu        sync.Mutex
-	seq       int64
+	seq       map[string]int64 // per table, as SQLite numbers rows
 	stations  map[int64]Station
 	programs  map[int64]Program
 	schedules map[int64]Schedule
@@ -44,6 +44,7 @@ type logKey struct {
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore {
 	return &MemStore{
+		seq:       map[string]int64{},
 		stations:  map[int64]Station{},
 		programs:  map[int64]Program{},
 		schedules: map[int64]Schedule{},
@@ -61,9 +62,9 @@ func NewMemStore() *MemStore {
 // Close does nothing.
 func (m *MemStore) Close() error { return nil }
 
-func (m *MemStore) next() int64 {
-	m.seq++
-	return m.seq
+func (m *MemStore) next(table string) int64 {
+	m.seq[table]++
+	return m.seq[table]
 }
 
 // utc is the storage form of an instant: UTC, microseconds, as SQLite keeps it.
@@ -91,7 +92,7 @@ func (m *MemStore) PutStation(ctx context.Context, s Station) (Station, error) {
 			return s, nil
 		}
 	}
-	s.ID = m.next()
+	s.ID = m.next("station")
 	m.stations[s.ID] = s
 	return s, nil
 }
@@ -123,7 +124,7 @@ func (m *MemStore) PutProgram(ctx context.Context, p Program) (Program, error) {
 			return p, nil
 		}
 	}
-	p.ID = m.next()
+	p.ID = m.next("program")
 	m.programs[p.ID] = p
 	return p, nil
 }
@@ -168,7 +169,7 @@ func (m *MemStore) PutSchedule(ctx context.Context, s Schedule) (Schedule, error
 			return s, nil
 		}
 	}
-	s.ID = m.next()
+	s.ID = m.next("schedule")
 	m.schedules[s.ID] = s
 	return s, nil
 }
@@ -203,7 +204,7 @@ func (m *MemStore) PutEpisode(ctx context.Context, e Episode) (Episode, error) {
 			return e, nil
 		}
 	}
-	e.ID = m.next()
+	e.ID = m.next("episode")
 	m.episodes[e.ID] = e
 	return e, nil
 }
@@ -252,7 +253,7 @@ func (m *MemStore) PutSound(ctx context.Context, s Sound) (Sound, error) {
 			return s, nil
 		}
 	}
-	s.ID = m.next()
+	s.ID = m.next("sound")
 	m.sounds[s.ID] = s
 	return s, nil
 }
@@ -373,7 +374,7 @@ func (m *MemStore) PutTrack(ctx context.Context, t Track) (Track, error) {
 			return t, nil
 		}
 	}
-	t.ID = m.next()
+	t.ID = m.next("track")
 	m.tracks[t.ID] = t
 	return t, nil
 }
@@ -441,7 +442,7 @@ func (m *MemStore) PutDiffusions(ctx context.Context, ds []Diffusion) ([]Diffusi
 			out[i] = m.diffs[id]
 			continue
 		}
-		d.ID = m.next()
+		d.ID = m.next("diffusion")
 		d.Status = Pending
 		m.diffs[d.ID] = d
 		m.diffKeys[k] = d.ID
@@ -610,7 +611,7 @@ func (m *MemStore) DiffusionOfEpisodeAt(ctx context.Context, episodeID int64, t 
 
 // appendLog appends l; m.mu must be held.
 func (m *MemStore) appendLog(l Log) Log {
-	l.ID = m.next()
+	l.ID = m.next("log")
 	l.Date = utc(l.Date)
 	l.URIs = slices.Clone(l.URIs)
 	m.logs = append(m.logs, l)

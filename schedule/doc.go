@@ -1,0 +1,45 @@
+// Package schedule runs a radio station's programme: recurring schedules,
+// the diffusions they yield, the monitor that starts each one on time on
+// the playout (Liquidsoap, through the Player interface) and an as-run log
+// that proves afterwards what aired.
+//
+// It follows aircox's model and rules, so a station that knows aircox
+// finds its way: a Station has Programs; a Program has Schedules (aircox's
+// frequencies: first..fourth, last, first_and_third, second_and_fourth,
+// every, one_on_two, ponctual; each in its own IANA zone, with reruns);
+// schedules yield Diffusions of Episodes; episodes have Sounds (archive
+// files to play) and Tracks (music inside them, for royalty reports); the
+// monitor writes Logs.
+//
+// The three steps a station runs:
+//
+//	store, _ := schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: "station.db"})
+//	// 1. Materialize the coming weeks (idempotent: run it daily).
+//	rep, _ := schedule.Generate(ctx, store, schedule.GenerateRequest{StationID: st.ID, From: now, To: now.AddDate(0, 0, 28)})
+//	// rep.Conflicts lists overlapping diffusions.
+//	// 2. Run the monitor against the player (streamer.Controller, or a SimPlayer for a dry run).
+//	m, _ := schedule.New(schedule.Config{Store: store, Player: player, StationID: st.ID, Logger: logger})
+//	go m.Run(ctx)
+//	// 3. Report what aired.
+//	schedule.ExportAsRunCSV(ctx, w, store, st, from, to)
+//	now, _ := schedule.NowPlaying(ctx, store, st.ID, time.Now())
+//
+// Time. Instants are stored in UTC. A schedule's occurrences are computed
+// afresh from its local date and time in its zone; a start in a
+// spring-forward gap moves forward by the gap, an ambiguous fall-back start
+// takes the standard-time occurrence (LocalInstant), and End = Start +
+// Duration in real time. The monitor reads time only from its
+// airkeep.Clock, so tests and simulations drive it with a FakeClock and
+// Monitor.Tick.
+//
+// Crash safety. Every decision of the monitor is derived from the Store,
+// whose commands are atomic compare-and-sets: a diffusion starts at most
+// once (START is written as an intent before the push and confirmed
+// after), is cancelled or missed at most once, and an on-air observation is
+// logged once. Kill the monitor, the player or both at any instant: a new
+// monitor resumes, re-pushing only what the player lacks.
+//
+// Stores: MemStore (tests, dry runs) and SQLiteStore (the embedded
+// default, pure Go). schedule/scheduletest is the conformance suite any
+// other Store must pass.
+package schedule
