@@ -26,6 +26,10 @@ type MemStore struct {
 	tracks    map[int64]Track
 	diffs     map[int64]Diffusion
 	diffKeys  map[diffKey]int64
+	byStart   []Diffusion // ID, Start and End of every diffusion, by (Start, ID)
+	maxDur    time.Duration
+	pending   []Diffusion                  // ID and End of Pending diffusions, by (End, ID)
+	epSounds  map[int64]map[int64]struct{} // episode -> its sounds
 	logs      []Log // by ID
 	logKeys   map[logKey]int64
 	starts    map[int64]int64 // diffusion -> START log
@@ -54,6 +58,7 @@ func NewMemStore() *MemStore {
 		tracks:    map[int64]Track{},
 		diffs:     map[int64]Diffusion{},
 		diffKeys:  map[diffKey]int64{},
+		epSounds:  map[int64]map[int64]struct{}{},
 		logKeys:   map[logKey]int64{},
 		starts:    map[int64]int64{},
 	}
@@ -249,13 +254,23 @@ func (m *MemStore) PutSound(ctx context.Context, s Sound) (Sound, error) {
 				m.restoreTo[id] = s.Type
 				s.Type = SoundRemoved
 			}
-			m.sounds[id] = s
+			delete(m.epSounds[old.EpisodeID], id)
+			m.putSound(s)
 			return s, nil
 		}
 	}
 	s.ID = m.next("sound")
-	m.sounds[s.ID] = s
+	m.putSound(s)
 	return s, nil
+}
+
+// putSound stores s and indexes it by episode. m.mu must be held.
+func (m *MemStore) putSound(s Sound) {
+	m.sounds[s.ID] = s
+	if m.epSounds[s.EpisodeID] == nil {
+		m.epSounds[s.EpisodeID] = map[int64]struct{}{}
+	}
+	m.epSounds[s.EpisodeID][s.ID] = struct{}{}
 }
 
 func (m *MemStore) Sound(ctx context.Context, id int64) (Sound, error) {
@@ -327,7 +342,14 @@ func playOrder(a, b Sound) int {
 func (m *MemStore) Playlist(ctx context.Context, episodeID int64) ([]Sound, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.playlist(func(s Sound) bool { return s.EpisodeID == episodeID }), nil
+	var out []Sound
+	for id := range m.epSounds[episodeID] {
+		if s := m.sounds[id]; s.Type == SoundArchive && episodeID != 0 {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, playOrder)
+	return out, nil
 }
 
 func (m *MemStore) playlist(keep func(Sound) bool) []Sound {
@@ -446,6 +468,10 @@ func (m *MemStore) PutDiffusions(ctx context.Context, ds []Diffusion) ([]Diffusi
 		d.Status = Pending
 		m.diffs[d.ID] = d
 		m.diffKeys[k] = d.ID
+		m.setPending(d, true)
+		at, _ := slices.BinarySearchFunc(m.byStart, d, byStart)
+		m.byStart = slices.Insert(m.byStart, at, Diffusion{ID: d.ID, Start: d.Start, End: d.End})
+		m.maxDur = max(m.maxDur, d.End.Sub(d.Start))
 		out[i] = d
 		created++
 	}
@@ -491,6 +517,10 @@ func (m *MemStore) DeleteDiffusion(ctx context.Context, id int64) error {
 	}
 	delete(m.diffs, id)
 	delete(m.diffKeys, keyOf(d))
+	m.setPending(d, false)
+	if i, ok := slices.BinarySearchFunc(m.byStart, d, byStart); ok {
+		m.byStart = slices.Delete(m.byStart, i, i+1)
+	}
 	return nil
 }
 
@@ -524,13 +554,31 @@ func (m *MemStore) Diffusions(ctx context.Context, stationID int64, from, to tim
 	return out, nil
 }
 
+func byEnd(a, b Diffusion) int {
+	if c := a.End.Compare(b.End); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+// setPending adds d to, or removes it from, the pending index. m.mu must
+// be held.
+func (m *MemStore) setPending(d Diffusion, pending bool) {
+	i, found := slices.BinarySearchFunc(m.pending, d, byEnd)
+	switch {
+	case pending && !found:
+		m.pending = slices.Insert(m.pending, i, Diffusion{ID: d.ID, End: d.End})
+	case !pending && found:
+		m.pending = slices.Delete(m.pending, i, i+1)
+	}
+}
+
 func (m *MemStore) due(d Diffusion) DueDiffusion {
 	dd := DueDiffusion{Diffusion: d}
-	for _, s := range m.sounds {
-		if s.EpisodeID == d.EpisodeID {
-			dd.HasArchive = dd.HasArchive || s.Type == SoundArchive
-			dd.HasRemoved = dd.HasRemoved || s.Type == SoundRemoved
-		}
+	for id := range m.epSounds[d.EpisodeID] {
+		s := m.sounds[id]
+		dd.HasArchive = dd.HasArchive || s.Type == SoundArchive
+		dd.HasRemoved = dd.HasRemoved || s.Type == SoundRemoved
 	}
 	return dd
 }
@@ -539,9 +587,17 @@ func (m *MemStore) DueDiffusions(ctx context.Context, stationID int64, now time.
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var ds []Diffusion
-	for _, d := range m.diffs {
-		if d.StationID == stationID && d.Type == OnAir && (d.Status == Pending || d.Status == Started) &&
-			!d.Start.After(now) && !d.End.Before(now) {
+	// Walk back from the last start <= now while a diffusion that long
+	// could still be running.
+	i, _ := slices.BinarySearchFunc(m.byStart, now, func(d Diffusion, t time.Time) int {
+		if d.Start.After(t) {
+			return 1
+		}
+		return -1
+	})
+	for i--; i >= 0 && !m.byStart[i].Start.Before(now.Add(-m.maxDur)); i-- {
+		d := m.diffs[m.byStart[i].ID]
+		if d.StationID == stationID && d.Type == OnAir && (d.Status == Pending || d.Status == Started) && !d.End.Before(now) {
 			ds = append(ds, d)
 		}
 	}
@@ -557,19 +613,13 @@ func (m *MemStore) EndedPending(ctx context.Context, stationID int64, before tim
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var ds []Diffusion
-	for _, d := range m.diffs {
-		if d.StationID == stationID && d.Type == OnAir && d.Status == Pending && d.End.Before(before) {
+	for _, p := range m.pending {
+		if !p.End.Before(before) || (limit > 0 && len(ds) == limit) {
+			break
+		}
+		if d := m.diffs[p.ID]; d.StationID == stationID && d.Type == OnAir {
 			ds = append(ds, d)
 		}
-	}
-	slices.SortFunc(ds, func(a, b Diffusion) int {
-		if c := a.End.Compare(b.End); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
-	if limit > 0 && len(ds) > limit {
-		ds = ds[:limit]
 	}
 	out := make([]DueDiffusion, len(ds))
 	for i, d := range ds {
@@ -643,6 +693,7 @@ func (m *MemStore) BeginStart(ctx context.Context, diffusionID int64, l Log) (Lo
 	l = m.appendLog(l)
 	d.Status = Started
 	m.diffs[d.ID] = d
+	m.setPending(d, false)
 	m.starts[d.ID] = l.ID
 	return cloneLog(l), true, nil
 }
@@ -688,6 +739,7 @@ func (m *MemStore) Settle(ctx context.Context, diffusionID int64, to Status, l L
 		d.Type = Cancelled
 	}
 	m.diffs[d.ID] = d
+	m.setPending(d, false)
 	if to == Live {
 		return Log{}, true, nil
 	}
