@@ -30,7 +30,7 @@ type MemStore struct {
 	maxDur    time.Duration
 	pending   []Diffusion                  // ID and End of Pending diffusions, by (End, ID)
 	epSounds  map[int64]map[int64]struct{} // episode -> its sounds
-	logs      []Log // by ID
+	logs      []Log                        // by ID
 	logKeys   map[logKey]int64
 	starts    map[int64]int64 // diffusion -> START log
 }
