@@ -77,10 +77,7 @@ func TestPreview(t *testing.T) {
 // FuzzPreview feeds arbitrary flag values: the command never panics, exits
 // 0 or 2, and on success prints well-formed lines in time order.
 func FuzzPreview(f *testing.F) {
-	f.Add("Europe/Paris", "2026-03-06", "02:30", "1h", "first", "2026-03-01", "2026-05-01", 2, "21:00")
-	f.Add("America/New_York", "2026-03-08", "02:30", "01:00", "every", "2026-03-01", "2026-04-01", 0, "")
-	f.Add("UTC", "2026-01-31", "23:59", "90m", "last", "2026-01-01", "2027-01-01", 1, "00:00")
-	f.Add("Bad/Zone", "2026-13-01", "2:30", "-1h", "fifth", "x", "y", -3, "99:99")
+	// Seeds: testdata/fuzz/FuzzPreview.
 	f.Fuzz(func(t *testing.T, zone, date, at, duration, freq, from, to string, rerunDays int, rerunTime string) {
 		args := []string{"preview", "-zone", zone, "-date", date, "-time", at, "-duration", duration,
 			"-frequency", freq, "-from", from, "-to", to}
