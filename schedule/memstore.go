@@ -80,6 +80,46 @@ func utc(t time.Time) time.Time {
 	return t.UTC().Truncate(time.Microsecond)
 }
 
+// getRow returns rows[id] under the lock.
+func getRow[T any](m *MemStore, rows map[int64]T, what string, id int64) (T, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := rows[id]
+	if !ok {
+		return v, notFound(what, id)
+	}
+	return v, nil
+}
+
+// findRow returns the row that match selects, under the lock.
+func findRow[T any](m *MemStore, rows map[int64]T, what string, key any, match func(T) bool) (T, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, v := range rows {
+		if match(v) {
+			return v, nil
+		}
+	}
+	var zero T
+	return zero, notFound(what, key)
+}
+
+// upsertRow replaces the row for which same is true, keeping its ID, or
+// inserts v with the table's next ID. m.mu must be held.
+func upsertRow[T any](m *MemStore, rows map[int64]T, table string, v T, same func(T) bool, setID func(*T, int64)) T {
+	for id, old := range rows {
+		if same(old) {
+			setID(&v, id)
+			rows[id] = v
+			return v
+		}
+	}
+	id := m.next(table)
+	setID(&v, id)
+	rows[id] = v
+	return v
+}
+
 func notFound(what string, key any) error {
 	return fmt.Errorf("%s %v: %w", what, key, ErrNotFound)
 }
@@ -90,27 +130,12 @@ func (m *MemStore) PutStation(ctx context.Context, s Station) (Station, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for id, old := range m.stations {
-		if old.Slug == s.Slug {
-			s.ID = id
-			m.stations[id] = s
-			return s, nil
-		}
-	}
-	s.ID = m.next("station")
-	m.stations[s.ID] = s
-	return s, nil
+	return upsertRow(m, m.stations, "station", s, func(o Station) bool { return o.Slug == s.Slug },
+		func(v *Station, id int64) { v.ID = id }), nil
 }
 
 func (m *MemStore) Station(ctx context.Context, slug string) (Station, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, s := range m.stations {
-		if s.Slug == slug {
-			return s, nil
-		}
-	}
-	return Station{}, notFound("station", slug)
+	return findRow(m, m.stations, "station", slug, func(s Station) bool { return s.Slug == slug })
 }
 
 func (m *MemStore) PutProgram(ctx context.Context, p Program) (Program, error) {
@@ -122,26 +147,12 @@ func (m *MemStore) PutProgram(ctx context.Context, p Program) (Program, error) {
 	if _, ok := m.stations[p.StationID]; !ok {
 		return Program{}, notFound("station", p.StationID)
 	}
-	for id, old := range m.programs {
-		if old.StationID == p.StationID && old.Slug == p.Slug {
-			p.ID = id
-			m.programs[id] = p
-			return p, nil
-		}
-	}
-	p.ID = m.next("program")
-	m.programs[p.ID] = p
-	return p, nil
+	return upsertRow(m, m.programs, "program", p, func(o Program) bool { return o.StationID == p.StationID && o.Slug == p.Slug },
+		func(v *Program, id int64) { v.ID = id }), nil
 }
 
 func (m *MemStore) Program(ctx context.Context, id int64) (Program, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p, ok := m.programs[id]
-	if !ok {
-		return Program{}, notFound("program", id)
-	}
-	return p, nil
+	return getRow(m, m.programs, "program", id)
 }
 
 func (m *MemStore) Programs(ctx context.Context, stationID int64) ([]Program, error) {
@@ -167,16 +178,8 @@ func (m *MemStore) PutSchedule(ctx context.Context, s Schedule) (Schedule, error
 	if _, ok := m.programs[s.ProgramID]; !ok {
 		return Schedule{}, notFound("program", s.ProgramID)
 	}
-	for id, old := range m.schedules {
-		if old.ProgramID == s.ProgramID && old.Name == s.Name {
-			s.ID = id
-			m.schedules[id] = s
-			return s, nil
-		}
-	}
-	s.ID = m.next("schedule")
-	m.schedules[s.ID] = s
-	return s, nil
+	return upsertRow(m, m.schedules, "schedule", s, func(o Schedule) bool { return o.ProgramID == s.ProgramID && o.Name == s.Name },
+		func(v *Schedule, id int64) { v.ID = id }), nil
 }
 
 func (m *MemStore) Schedules(ctx context.Context, programID int64) ([]Schedule, error) {
@@ -202,37 +205,16 @@ func (m *MemStore) PutEpisode(ctx context.Context, e Episode) (Episode, error) {
 	if _, ok := m.programs[e.ProgramID]; !ok {
 		return Episode{}, notFound("program", e.ProgramID)
 	}
-	for id, old := range m.episodes {
-		if old.ProgramID == e.ProgramID && old.Slug == e.Slug {
-			e.ID = id
-			m.episodes[id] = e
-			return e, nil
-		}
-	}
-	e.ID = m.next("episode")
-	m.episodes[e.ID] = e
-	return e, nil
+	return upsertRow(m, m.episodes, "episode", e, func(o Episode) bool { return o.ProgramID == e.ProgramID && o.Slug == e.Slug },
+		func(v *Episode, id int64) { v.ID = id }), nil
 }
 
 func (m *MemStore) Episode(ctx context.Context, id int64) (Episode, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e, ok := m.episodes[id]
-	if !ok {
-		return Episode{}, notFound("episode", id)
-	}
-	return e, nil
+	return getRow(m, m.episodes, "episode", id)
 }
 
 func (m *MemStore) EpisodeBySlug(ctx context.Context, programID int64, slug string) (Episode, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, e := range m.episodes {
-		if e.ProgramID == programID && e.Slug == slug {
-			return e, nil
-		}
-	}
-	return Episode{}, notFound("episode", slug)
+	return findRow(m, m.episodes, "episode", slug, func(e Episode) bool { return e.ProgramID == programID && e.Slug == slug })
 }
 
 func (m *MemStore) PutSound(ctx context.Context, s Sound) (Sound, error) {
@@ -274,24 +256,11 @@ func (m *MemStore) putSound(s Sound) {
 }
 
 func (m *MemStore) Sound(ctx context.Context, id int64) (Sound, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.sounds[id]
-	if !ok {
-		return Sound{}, notFound("sound", id)
-	}
-	return s, nil
+	return getRow(m, m.sounds, "sound", id)
 }
 
 func (m *MemStore) SoundByPath(ctx context.Context, path string) (Sound, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, s := range m.sounds {
-		if s.Path == path {
-			return s, nil
-		}
-	}
-	return Sound{}, notFound("sound", path)
+	return findRow(m, m.sounds, "sound", path, func(s Sound) bool { return s.Path == path })
 }
 
 func (m *MemStore) Sounds(ctx context.Context, stationID int64) ([]Sound, error) {
@@ -389,26 +358,13 @@ func (m *MemStore) PutTrack(ctx context.Context, t Track) (Track, error) {
 	if _, ok := m.episodes[t.EpisodeID]; t.EpisodeID != 0 && !ok {
 		return Track{}, notFound("episode", t.EpisodeID)
 	}
-	for id, old := range m.tracks {
-		if old.SoundID == t.SoundID && old.EpisodeID == t.EpisodeID && old.Position == t.Position {
-			t.ID = id
-			m.tracks[id] = t
-			return t, nil
-		}
-	}
-	t.ID = m.next("track")
-	m.tracks[t.ID] = t
-	return t, nil
+	return upsertRow(m, m.tracks, "track", t, func(o Track) bool {
+		return o.SoundID == t.SoundID && o.EpisodeID == t.EpisodeID && o.Position == t.Position
+	}, func(v *Track, id int64) { v.ID = id }), nil
 }
 
 func (m *MemStore) Track(ctx context.Context, id int64) (Track, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	t, ok := m.tracks[id]
-	if !ok {
-		return Track{}, notFound("track", id)
-	}
-	return t, nil
+	return getRow(m, m.tracks, "track", id)
 }
 
 func (m *MemStore) TimedTracks(ctx context.Context, soundID int64) ([]Track, error) {
@@ -525,13 +481,7 @@ func (m *MemStore) DeleteDiffusion(ctx context.Context, id int64) error {
 }
 
 func (m *MemStore) Diffusion(ctx context.Context, id int64) (Diffusion, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	d, ok := m.diffs[id]
-	if !ok {
-		return Diffusion{}, notFound("diffusion", id)
-	}
-	return d, nil
+	return getRow(m, m.diffs, "diffusion", id)
 }
 
 func byStart(a, b Diffusion) int {

@@ -299,6 +299,18 @@ func upsert(ctx context.Context, tx *sql.Tx, find string, findArgs []any, update
 	return 0, err
 }
 
+// mustExist returns ErrNotFound (naming it what) unless table has row id.
+func mustExist(ctx context.Context, tx *sql.Tx, table, what string, id int64) error {
+	ok, err := exists(ctx, tx, "SELECT 1 FROM "+table+" WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return notFound(what, id)
+	}
+	return nil
+}
+
 func exists(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, error) {
 	var one int
 	err := tx.QueryRowContext(ctx, query, args...).Scan(&one)
@@ -338,8 +350,8 @@ func (s *SQLiteStore) PutProgram(ctx context.Context, p Program) (Program, error
 		return Program{}, err
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if ok, err := exists(ctx, tx, "SELECT 1 FROM station WHERE id = ?", p.StationID); err != nil || !ok {
-			return errors.Join(err, notFound("station", p.StationID))
+		if err := mustExist(ctx, tx, "station", "station", p.StationID); err != nil {
+			return err
 		}
 		var err error
 		p.ID, err = upsert(ctx, tx, "SELECT id FROM program WHERE station_id = ? AND slug = ?", []any{p.StationID, p.Slug},
@@ -417,8 +429,8 @@ func (s *SQLiteStore) PutSchedule(ctx context.Context, sc Schedule) (Schedule, e
 		return Schedule{}, err
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		if ok, err := exists(ctx, tx, "SELECT 1 FROM program WHERE id = ?", sc.ProgramID); err != nil || !ok {
-			return errors.Join(err, notFound("program", sc.ProgramID))
+		if err := mustExist(ctx, tx, "program", "program", sc.ProgramID); err != nil {
+			return err
 		}
 		var err error
 		sc.ID, err = upsert(ctx, tx, "SELECT id FROM schedule WHERE program_id = ? AND name = ?", []any{sc.ProgramID, sc.Name},
@@ -472,8 +484,8 @@ func (s *SQLiteStore) PutEpisode(ctx context.Context, e Episode) (Episode, error
 		return Episode{}, &FieldError{Type: "Episode", Field: "Slug", Reason: "empty"}
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if ok, err := exists(ctx, tx, "SELECT 1 FROM program WHERE id = ?", e.ProgramID); err != nil || !ok {
-			return errors.Join(err, notFound("program", e.ProgramID))
+		if err := mustExist(ctx, tx, "program", "program", e.ProgramID); err != nil {
+			return err
 		}
 		var err error
 		e.ID, err = upsert(ctx, tx, "SELECT id FROM episode WHERE program_id = ? AND slug = ?", []any{e.ProgramID, e.Slug},
@@ -507,8 +519,8 @@ func (s *SQLiteStore) PutSound(ctx context.Context, so Sound) (Sound, error) {
 		return Sound{}, err
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if ok, err := exists(ctx, tx, "SELECT 1 FROM program WHERE id = ?", so.ProgramID); err != nil || !ok {
-			return errors.Join(err, notFound("program", so.ProgramID))
+		if err := mustExist(ctx, tx, "program", "program", so.ProgramID); err != nil {
+			return err
 		}
 		if so.EpisodeID != 0 {
 			if ok, err := exists(ctx, tx, "SELECT 1 FROM episode WHERE id = ? AND program_id = ?", so.EpisodeID, so.ProgramID); err != nil || !ok {
@@ -640,13 +652,13 @@ func (s *SQLiteStore) PutTrack(ctx context.Context, t Track) (Track, error) {
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if t.SoundID != 0 {
-			if ok, err := exists(ctx, tx, "SELECT 1 FROM sound WHERE id = ?", t.SoundID); err != nil || !ok {
-				return errors.Join(err, notFound("sound", t.SoundID))
+			if err := mustExist(ctx, tx, "sound", "sound", t.SoundID); err != nil {
+				return err
 			}
 		}
 		if t.EpisodeID != 0 {
-			if ok, err := exists(ctx, tx, "SELECT 1 FROM episode WHERE id = ?", t.EpisodeID); err != nil || !ok {
-				return errors.Join(err, notFound("episode", t.EpisodeID))
+			if err := mustExist(ctx, tx, "episode", "episode", t.EpisodeID); err != nil {
+				return err
 			}
 		}
 		var err error
@@ -747,13 +759,13 @@ func (s *SQLiteStore) PutDiffusions(ctx context.Context, ds []Diffusion) ([]Diff
 				return sqlNotFound(err, "episode of the program of the station", d.EpisodeID)
 			}
 			if d.ScheduleID != 0 {
-				if ok, err := exists(ctx, tx, "SELECT 1 FROM schedule WHERE id = ?", d.ScheduleID); err != nil || !ok {
-					return errors.Join(err, notFound("schedule", d.ScheduleID))
+				if err := mustExist(ctx, tx, "schedule", "schedule", d.ScheduleID); err != nil {
+					return err
 				}
 			}
 			if d.InitialID != 0 {
-				if ok, err := exists(ctx, tx, "SELECT 1 FROM diffusion WHERE id = ?", d.InitialID); err != nil || !ok {
-					return errors.Join(err, notFound("initial diffusion", d.InitialID))
+				if err := mustExist(ctx, tx, "diffusion", "initial diffusion", d.InitialID); err != nil {
+					return err
 				}
 			}
 			find, key := bySchedule, d.ScheduleID
@@ -1010,8 +1022,8 @@ func (s *SQLiteStore) AppendLog(ctx context.Context, l Log) (Log, bool, error) {
 	}
 	var created bool
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if ok, err := exists(ctx, tx, "SELECT 1 FROM station WHERE id = ?", l.StationID); err != nil || !ok {
-			return errors.Join(err, notFound("station", l.StationID))
+		if err := mustExist(ctx, tx, "station", "station", l.StationID); err != nil {
+			return err
 		}
 		if l.Key != "" {
 			got, err := scanLog(tx.QueryRowContext(ctx, "SELECT "+logCols+" FROM log WHERE station_id = ? AND key = ?", l.StationID, l.Key))
@@ -1041,8 +1053,8 @@ func (s *SQLiteStore) AppendOnAir(ctx context.Context, l Log, margin time.Durati
 	}
 	var created bool
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if ok, err := exists(ctx, tx, "SELECT 1 FROM station WHERE id = ?", l.StationID); err != nil || !ok {
-			return errors.Join(err, notFound("station", l.StationID))
+		if err := mustExist(ctx, tx, "station", "station", l.StationID); err != nil {
+			return err
 		}
 		d := us(utc(l.Date))
 		got, err := scanLog(tx.QueryRowContext(ctx, "SELECT "+logCols+` FROM log
