@@ -13,10 +13,11 @@ type GenerateRequest struct {
 	StationID int64
 	// From and To bound the starts of the diffusions made: [From, To).
 	From, To time.Time
-	// Prune deletes the Pending diffusions of the station's schedules in
+	// Prune removes the diffusions of the station's schedules starting in
 	// [From, To) that the schedules no longer yield (a person moved a
-	// show), as aircox's Program.sync does. Diffusions the monitor acted
-	// on, or that a log refers to, are kept and counted in Kept.
+	// show), as aircox's Program.sync does: a Pending one is deleted, or
+	// cancelled if the as-run log or a rerun refers to it; one the monitor
+	// already acted on is kept.
 	Prune bool
 }
 
@@ -27,8 +28,9 @@ type GenerateReport struct {
 	// they were.
 	Created  int
 	Existing int
-	Deleted  int // pruned
-	Kept     int // not yielded any more, but kept: the as-run log refers to them
+	// Pruning: deleted, cancelled (kept for the log's sake), and kept
+	// as they were (already started, cancelled or settled).
+	Deleted, Cancelled, Kept int
 	// Conflicts lists the overlapping diffusions of the station in
 	// [From, To) after generation, equal starts included; cancelled
 	// diffusions do not conflict.
@@ -160,13 +162,23 @@ func generateSchedule(ctx context.Context, st Store, req GenerateRequest, p Prog
 	// Reruns first: an initial with reruns is in use.
 	sort.SliceStable(stale, func(i, j int) bool { return stale[i].IsRerun() && !stale[j].IsRerun() })
 	for _, d := range stale {
-		switch err := st.DeleteDiffusion(ctx, d.ID); {
+		err := st.DeleteDiffusion(ctx, d.ID)
+		switch {
 		case err == nil:
 			rep.Deleted++
-		case errors.Is(err, ErrInUse):
-			rep.Kept++
-		default:
+			continue
+		case !errors.Is(err, ErrInUse):
 			return err
+		}
+		_, ok, err := st.Settle(ctx, d.ID, StatusCancelled, Log{Date: req.From, Source: "generate",
+			Comment: fmt.Sprintf("no longer in schedule %q", s.Name)})
+		switch {
+		case err != nil:
+			return err
+		case ok:
+			rep.Cancelled++
+		default:
+			rep.Kept++
 		}
 	}
 	return nil
