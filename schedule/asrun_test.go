@@ -102,3 +102,27 @@ func TestNowPlaying(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, p.Diffusion)
 }
+
+// TestAsRunFallBack: in the repeated hour of the October change the same
+// local time airs twice; the log keeps both, and the export tells them
+// apart by their offsets.
+func TestAsRunFallBack(t *testing.T) {
+	t0 := time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC) // 02:30 CEST
+	r := newRig(t, t0, schedule.NewMemStore())
+	music := r.program("music", true)
+	r.sound(music, 0, "/m/hour.mp3", 0, time.Hour)
+	r.newMonitor()
+	r.tickUntil(t0.Add(90*time.Minute), 5*time.Second)
+	var b bytes.Buffer
+	require.NoError(t, schedule.ExportAsRunCSV(r.ctx, &b, r.store, r.station, t0, t0.Add(2*time.Hour)))
+	rows, err := csv.NewReader(&b).ReadAll()
+	require.NoError(t, err)
+	var got [][]string
+	for _, row := range rows[1:] {
+		got = append(got, row[1:4])
+	}
+	require.Equal(t, [][]string{
+		{"2026-10-25T02:30:00+02:00", "2026-10-25T02:30:00+01:00", "3600.000"},
+		{"2026-10-25T02:30:00+01:00", "2026-10-25T03:30:00+01:00", "3600.000"},
+	}, got)
+}

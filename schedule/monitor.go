@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/airkeep/airkeep"
@@ -79,7 +80,8 @@ type Monitor struct {
 	lastSync time.Time
 	onAir    map[string]onAirState // by source
 	resumed  map[int64]uint64      // diffusion -> generation known to hold its sounds
-	stats    Stats
+
+	stats Stats // updated atomically, read without mu
 }
 
 type onAirState struct {
@@ -152,11 +154,13 @@ func statFile(_ context.Context, uri string) error {
 	return err
 }
 
-// Stats returns a snapshot of the counters.
+// Stats returns a snapshot of the counters. It does not wait for a tick
+// in progress, so a metrics handler never hangs on a slow player.
 func (m *Monitor) Stats() Stats {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.stats
+	c := &m.stats
+	return Stats{Ticks: atomic.LoadInt64(&c.Ticks), Starts: atomic.LoadInt64(&c.Starts), Cancels: atomic.LoadInt64(&c.Cancels),
+		Missed: atomic.LoadInt64(&c.Missed), Repushes: atomic.LoadInt64(&c.Repushes), OnAirLogs: atomic.LoadInt64(&c.OnAirLogs),
+		TrackLogs: atomic.LoadInt64(&c.TrackLogs), PlayerErrors: atomic.LoadInt64(&c.PlayerErrors), StoreErrors: atomic.LoadInt64(&c.StoreErrors)}
 }
 
 // Run ticks until ctx ends: once at once, then every Delay on the Clock.
@@ -189,7 +193,7 @@ func (m *Monitor) Tick(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.clock.Now()
-	m.stats.Ticks++
+	atomic.AddInt64(&m.stats.Ticks, 1)
 	// The wall clock stepped back (NTP, leap second): hold destructive
 	// decisions (cancel, missed) for this tick.
 	jumped := !m.lastNow.IsZero() && now.Before(m.lastNow.Add(-time.Second))
@@ -208,7 +212,7 @@ func (m *Monitor) Tick(ctx context.Context) error {
 			m.log.Warn("player not ready", "err", err)
 		}
 		m.ready = false
-		m.stats.PlayerErrors++
+		atomic.AddInt64(&m.stats.PlayerErrors, 1)
 		return errors.Join(append(errs, fmt.Errorf("player: %w: %w", ErrNotReady, err))...)
 	}
 	if !m.ready {
@@ -242,7 +246,7 @@ func (m *Monitor) playerCtx(ctx context.Context) (context.Context, context.Cance
 
 func (m *Monitor) storeErr(err error) error {
 	if err != nil {
-		m.stats.StoreErrors++
+		atomic.AddInt64(&m.stats.StoreErrors, 1)
 	}
 	return err
 }
@@ -268,7 +272,7 @@ func (m *Monitor) settleEnded(ctx context.Context, now time.Time) error {
 			return m.storeErr(fmt.Errorf("settle diffusion %d: %w", d.ID, err))
 		}
 		if ok && to == Missed {
-			m.stats.Missed++
+			atomic.AddInt64(&m.stats.Missed, 1)
 			m.log.Warn("diffusion missed", "diffusion", d.ID, "start", d.Start, "end", d.End, "log", l.ID, "reason", reason)
 		}
 	}
@@ -282,7 +286,7 @@ func (m *Monitor) traceOnAir(ctx context.Context, now time.Time, errs *[]error) 
 	source, uri, airTime, err := m.cfg.Player.OnAir(pctx)
 	cancel()
 	if err != nil {
-		m.stats.PlayerErrors++
+		atomic.AddInt64(&m.stats.PlayerErrors, 1)
 		*errs = append(*errs, fmt.Errorf("player on air: %w", err))
 		return ""
 	}
@@ -322,7 +326,7 @@ func (m *Monitor) traceOnAir(ctx context.Context, now time.Time, errs *[]error) 
 			return uri
 		}
 		if created {
-			m.stats.OnAirLogs++
+			atomic.AddInt64(&m.stats.OnAirLogs, 1)
 			m.log.Info("on air", "source", source, "uri", uri, "air_time", airTime, "diffusion", l.DiffusionID, "log", got.ID)
 		}
 		st.log = got
@@ -350,7 +354,7 @@ func (m *Monitor) traceOnAir(ctx context.Context, now time.Time, errs *[]error) 
 			break
 		}
 		if created {
-			m.stats.TrackLogs++
+			atomic.AddInt64(&m.stats.TrackLogs, 1)
 		}
 		st.logged++
 	}
@@ -397,7 +401,7 @@ func (m *Monitor) handleDiffusions(ctx context.Context, now time.Time, gen uint6
 			return m.storeErr(fmt.Errorf("cancel diffusion %d: %w", d.ID, err))
 		}
 		if ok {
-			m.stats.Cancels++
+			atomic.AddInt64(&m.stats.Cancels, 1)
 			m.log.Warn("diffusion cancelled", "diffusion", d.ID, "start", d.Start, "log", l.ID, "reason", reason)
 		}
 	}
@@ -457,7 +461,7 @@ func (m *Monitor) dealerFree(ctx context.Context) (bool, error) {
 	defer cancel()
 	queue, err := m.cfg.Player.DealerQueue(pctx)
 	if err != nil {
-		m.stats.PlayerErrors++
+		atomic.AddInt64(&m.stats.PlayerErrors, 1)
 		return false, fmt.Errorf("player dealer queue: %w", err)
 	}
 	if len(queue) > 0 {
@@ -465,7 +469,7 @@ func (m *Monitor) dealerFree(ctx context.Context) (bool, error) {
 	}
 	remaining, playing, err := m.cfg.Player.DealerRemaining(pctx)
 	if err != nil {
-		m.stats.PlayerErrors++
+		atomic.AddInt64(&m.stats.PlayerErrors, 1)
 		return false, fmt.Errorf("player dealer remaining: %w", err)
 	}
 	return !playing || remaining < m.margin, nil
@@ -489,14 +493,14 @@ func (m *Monitor) start(ctx context.Context, now time.Time, d Diffusion, playlis
 	pctx, cancel := m.playerCtx(ctx)
 	defer cancel()
 	if err := m.cfg.Player.Push(pctx, uris...); err != nil {
-		m.stats.PlayerErrors++
+		atomic.AddInt64(&m.stats.PlayerErrors, 1)
 		return fmt.Errorf("push diffusion %d: %w", d.ID, err)
 	}
 	if err := m.cfg.Store.ConfirmStart(ctx, l.ID, gen, uris); err != nil {
 		return m.storeErr(fmt.Errorf("confirm start of diffusion %d: %w", d.ID, err))
 	}
 	m.resumed[d.ID] = gen
-	m.stats.Starts++
+	atomic.AddInt64(&m.stats.Starts, 1)
 	m.log.Info("diffusion started", "diffusion", d.ID, "start", d.Start, "late", now.Sub(d.Start), "sounds", len(uris), "log", l.ID)
 	return nil
 }
@@ -519,7 +523,7 @@ func (m *Monitor) resume(ctx context.Context, now time.Time, d Diffusion, gen ui
 	defer cancel()
 	queue, err := m.cfg.Player.DealerQueue(pctx)
 	if err != nil {
-		m.stats.PlayerErrors++
+		atomic.AddInt64(&m.stats.PlayerErrors, 1)
 		return fmt.Errorf("player dealer queue: %w", err)
 	}
 	heard, err := m.cfg.Store.Logs(ctx, LogFilter{StationID: m.cfg.StationID, DiffusionID: d.ID, Types: []LogType{LogOnAir}, TopLevel: true})
@@ -532,10 +536,10 @@ func (m *Monitor) resume(ctx context.Context, now time.Time, d Diffusion, gen ui
 	}
 	if len(missing) > 0 {
 		if err := m.cfg.Player.Push(pctx, missing...); err != nil {
-			m.stats.PlayerErrors++
+			atomic.AddInt64(&m.stats.PlayerErrors, 1)
 			return fmt.Errorf("re-push diffusion %d: %w", d.ID, err)
 		}
-		m.stats.Repushes++
+		atomic.AddInt64(&m.stats.Repushes, 1)
 		why := "player restarted"
 		if l.Generation == gen {
 			why = "start not confirmed"
@@ -637,7 +641,7 @@ func (m *Monitor) sync(ctx context.Context) error {
 		err := m.cfg.Player.SyncPlaylist(pctx, pl.Name, uris)
 		cancel()
 		if err != nil {
-			m.stats.PlayerErrors++
+			atomic.AddInt64(&m.stats.PlayerErrors, 1)
 			errs = append(errs, fmt.Errorf("sync playlist %s: %w", pl.Name, err))
 			continue
 		}
