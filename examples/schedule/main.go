@@ -131,7 +131,12 @@ func preview(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		var fe *schedule.FieldError
 		if errors.As(err, &fe) {
-			return flagError(flagOf(fe.Field), err)
+			msg := fe.Reason
+			var pe *schedule.ParseError
+			if errors.As(fe.Err, &pe) {
+				msg += ": " + pe.Err.Error()
+			}
+			return &usageError{fmt.Sprintf("invalid value for -%s: %s", flagOf(fe.Field), msg)}
 		}
 		return err
 	}
@@ -166,6 +171,10 @@ func flagOf(field string) string {
 }
 
 func flagError(name string, err error) error {
+	var pe *schedule.ParseError
+	if errors.As(err, &pe) {
+		return &usageError{fmt.Sprintf("invalid value for -%s %q: %v", name, pe.Value, pe.Err)}
+	}
 	return &usageError{fmt.Sprintf("invalid value for -%s: %v", name, err)}
 }
 
