@@ -150,3 +150,50 @@ func TestSQLiteStoreReopen(t *testing.T) {
 	require.ErrorAs(t, err, &fe)
 	require.Equal(t, "Path", fe.Field)
 }
+
+// TestSQLiteStoreTwoProcesses: two stores on one file (two monitors by
+// mistake, or a monitor and an importer) race to start the same
+// diffusions; each starts once.
+func TestSQLiteStoreTwoProcesses(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "station.db")
+	a, err := schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: path})
+	require.NoError(t, err)
+	defer a.Close()
+	st, _, err := station(ctx, a)
+	require.NoError(t, err)
+	b, err := schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: path})
+	require.NoError(t, err)
+	defer b.Close()
+	ds, err := b.Diffusions(ctx, st.ID, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	require.Len(t, ds, 8)
+	wins := make(chan int64, 2*len(ds))
+	done := make(chan struct{})
+	for _, s := range []schedule.Store{a, b} {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for _, d := range ds {
+				_, ok, err := s.BeginStart(ctx, d.ID, schedule.Log{Date: d.Start, Source: "dealer"})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if ok {
+					wins <- d.ID
+				}
+			}
+		}()
+	}
+	<-done
+	<-done
+	close(wins)
+	seen := map[int64]int{}
+	for id := range wins {
+		seen[id]++
+	}
+	require.Len(t, seen, len(ds))
+	for id, n := range seen {
+		require.Equal(t, 1, n, "diffusion %d", id)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -146,9 +147,13 @@ func New(cfg Config) (*Monitor, error) {
 
 // statFile is the default Config.Stat.
 func statFile(_ context.Context, uri string) error {
-	path, ok := strings.CutPrefix(uri, "file://")
-	if !ok && strings.Contains(uri, "://") {
-		return nil
+	path := uri
+	if strings.Contains(uri, "://") {
+		u, err := url.Parse(uri)
+		if err != nil || u.Scheme != "file" {
+			return nil // not a local file: the player will tell
+		}
+		path = u.Path
 	}
 	_, err := os.Stat(path)
 	return err
