@@ -159,6 +159,12 @@ func generateSchedule(ctx context.Context, st Store, req GenerateRequest, p Prog
 			stale = append(stale, d)
 		}
 	}
+	return prune(ctx, st, stale, req.From, fmt.Sprintf("no longer in schedule %q", s.Name), rep)
+}
+
+// prune deletes the stale diffusions, or cancels those the log or a rerun
+// refers to, and keeps those the monitor acted on.
+func prune(ctx context.Context, st Store, stale []Diffusion, at time.Time, reason string, rep *GenerateReport) error {
 	// Reruns first: an initial with reruns is in use.
 	sort.SliceStable(stale, func(i, j int) bool { return stale[i].IsRerun() && !stale[j].IsRerun() })
 	for _, d := range stale {
@@ -170,8 +176,7 @@ func generateSchedule(ctx context.Context, st Store, req GenerateRequest, p Prog
 		case !errors.Is(err, ErrInUse):
 			return err
 		}
-		_, ok, err := st.Settle(ctx, d.ID, StatusCancelled, Log{Date: req.From, Source: "generate",
-			Comment: fmt.Sprintf("no longer in schedule %q", s.Name)})
+		_, ok, err := st.Settle(ctx, d.ID, StatusCancelled, Log{Date: at, Source: "generate", Comment: reason})
 		switch {
 		case err != nil:
 			return err
@@ -183,6 +188,34 @@ func generateSchedule(ctx context.Context, st Store, req GenerateRequest, p Prog
 	}
 	return nil
 }
+
+// RemoveSchedule deletes a schedule of a station's program, and its
+// diffusions starting at or after from as Generate's Prune does (deleted,
+// or cancelled when the log refers to them; kept once acted on). Earlier
+// diffusions stay, as history.
+func RemoveSchedule(ctx context.Context, st Store, stationID, scheduleID int64, from time.Time) (GenerateReport, error) {
+	var rep GenerateReport
+	ds, err := st.Diffusions(ctx, stationID, from, farFuture)
+	if err != nil {
+		return rep, fmt.Errorf("remove schedule %d: %w", scheduleID, err)
+	}
+	var stale []Diffusion
+	for _, d := range ds {
+		if d.ScheduleID == scheduleID && !d.Start.Before(from) {
+			stale = append(stale, d)
+		}
+	}
+	if err := prune(ctx, st, stale, from, "its schedule was removed", &rep); err != nil {
+		return rep, fmt.Errorf("remove schedule %d: %w", scheduleID, err)
+	}
+	if err := st.DeleteSchedule(ctx, scheduleID); err != nil {
+		return rep, fmt.Errorf("remove schedule %d: %w", scheduleID, err)
+	}
+	return rep, nil
+}
+
+// farFuture bounds "every diffusion from now on" in range queries.
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // FindConflicts returns the overlapping pairs among ds (equal starts
 // included, touching ends excluded), ignoring cancelled diffusions. aircox's

@@ -119,6 +119,20 @@ func TestGenerate(t *testing.T) {
 	ep, err = store.EpisodeBySlug(ctx, jazz.ID, "2026-03-06")
 	require.NoError(t, err)
 	require.Equal(t, "Spécial Coltrane", ep.Title)
+
+	// The show is dropped from 9 March on.
+	rep, err = schedule.RemoveSchedule(ctx, store, st.ID, moved.ID, time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	require.Equal(t, 2, rep.Deleted, "the new rerun of 6 March and the new 13 March")
+	require.Equal(t, 1, rep.Kept, "13 March at 21:00 was already cancelled")
+	scheds, err = store.Schedules(ctx, jazz.ID)
+	require.NoError(t, err)
+	require.Empty(t, scheds)
+	left, err := store.Diffusions(ctx, st.ID, time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC), to)
+	require.NoError(t, err)
+	for _, d := range left {
+		require.Equal(t, schedule.StatusCancelled, d.Status, "nothing of it will air")
+	}
 }
 
 // TestSQLiteStoreReopen: what is stored survives closing the file, and a

@@ -182,6 +182,16 @@ func (m *MemStore) PutSchedule(ctx context.Context, s Schedule) (Schedule, error
 		func(v *Schedule, id int64) { v.ID = id }), nil
 }
 
+func (m *MemStore) DeleteSchedule(ctx context.Context, id int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.schedules[id]; !ok {
+		return notFound("schedule", id)
+	}
+	delete(m.schedules, id)
+	return nil
+}
+
 func (m *MemStore) Schedules(ctx context.Context, programID int64) ([]Schedule, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -474,6 +474,17 @@ func scanSchedule(r interface{ Scan(...any) error }) (Schedule, error) {
 	return sc, nil
 }
 
+func (s *SQLiteStore) DeleteSchedule(ctx context.Context, id int64) error {
+	res, err := s.db.ExecContext(ctx, "DELETE FROM schedule WHERE id = ?", id)
+	if err != nil {
+		return fmt.Errorf("delete schedule %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return errors.Join(err, notFound("schedule", id))
+	}
+	return nil
+}
+
 func (s *SQLiteStore) Schedules(ctx context.Context, programID int64) ([]Schedule, error) {
 	return query(ctx, s, scanSchedule,
 		"SELECT id, program_id, name, date, time, zone, duration_us, frequency, reruns FROM schedule WHERE program_id = ? ORDER BY name", programID)

@@ -33,6 +33,9 @@ type Store interface {
 	// PutSchedule upserts by (ProgramID, Name). It stores only schedules
 	// that pass Validate.
 	PutSchedule(ctx context.Context, s Schedule) (Schedule, error)
+	// DeleteSchedule deletes a schedule; its diffusions stay, as history
+	// (RemoveSchedule also deals with its future ones).
+	DeleteSchedule(ctx context.Context, id int64) error
 	// Schedules returns the schedules of a program, by name.
 	Schedules(ctx context.Context, programID int64) ([]Schedule, error)
 	// PutEpisode upserts by (ProgramID, Slug).

@@ -121,6 +121,11 @@ func testCatalogue(t *testing.T, s schedule.Store) {
 	scheds, err := s.Schedules(ctx, f.program.ID)
 	require.NoError(t, err)
 	require.Equal(t, []schedule.Schedule{sc2}, scheds)
+	require.NoError(t, s.DeleteSchedule(ctx, sc2.ID))
+	require.ErrorIs(t, s.DeleteSchedule(ctx, sc2.ID), schedule.ErrNotFound)
+	scheds, err = s.Schedules(ctx, f.program.ID)
+	require.NoError(t, err)
+	require.Empty(t, scheds)
 
 	e2, err := s.PutEpisode(ctx, schedule.Episode{ProgramID: f.program.ID, Slug: "2026-03-06", Title: "Renamed"})
 	require.NoError(t, err)
