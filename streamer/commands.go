@@ -169,7 +169,9 @@ func (c *Client) Skip(ctx context.Context, source string) error {
 	return c.action(ctx, source, "skip")
 }
 
-// Flush empties a request.queue and skips its current track.
+// Flush empties a request.queue and skips its current track. (Liquidsoap
+// 2.1.3 leaves the dropped requests alive, status "ready", in
+// request.alive.)
 func (c *Client) Flush(ctx context.Context, queue string) error {
 	return c.action(ctx, queue, "flush_and_skip")
 }

@@ -291,13 +291,25 @@ func (c *Controller) dealerRIDs(ctx context.Context) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	sources, err := c.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(sources, func(s SourceStatus) bool { return s.ID == c.dealer })
+	if i < 0 || !sources[i].Ready || sources[i].RID != 0 {
+		// Idle, or its current request is on air (or was, and resumes).
+		return queued, nil
+	}
+	// Ready but not on air: its current request is loaded and waiting.
+	// It is the dealer's newest "ready" request older than the queue;
+	// older ones may linger alive, dropped by a flush.
 	alive, err := c.client.Alive(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var loaded []int
+	loaded := 0
 	for _, rid := range alive {
-		if slices.Contains(queued, rid) {
+		if rid <= loaded || slices.Contains(queued, rid) || len(queued) > 0 && rid > queued[0] {
 			continue
 		}
 		m, err := c.client.Metadata(ctx, rid)
@@ -308,11 +320,13 @@ func (c *Controller) dealerRIDs(ctx context.Context) ([]int, error) {
 			return nil, err
 		}
 		if m.Source == c.dealer && m.Status == "ready" {
-			loaded = append(loaded, rid)
+			loaded = rid
 		}
 	}
-	slices.Sort(loaded)
-	return append(loaded, queued...), nil
+	if loaded == 0 {
+		return queued, nil
+	}
+	return append([]int{loaded}, queued...), nil
 }
 
 // DealerRemaining returns the time left in the dealer's request on air;

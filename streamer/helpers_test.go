@@ -3,10 +3,12 @@ package streamer
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,19 +92,19 @@ func testStation(t testing.TB) *Station {
 }
 
 // runProcess runs a supervised Liquidsoap for the test and waits until its
-// server answers. The process is stopped, and Run's result checked, on
-// cleanup.
-func runProcess(t testing.TB, cfg ProcessConfig) (*Process, <-chan Event) {
+// server answers. stop cancels Run and returns its result; cleanup calls it
+// and checks that Run returned nil.
+func runProcess(t testing.TB, cfg ProcessConfig) (p *Process, events <-chan Event, stop func() error) {
 	t.Helper()
 	cfg.Binary = needLiquidsoap(t)
-	events := make(chan Event, 64)
+	ch := make(chan Event, 64)
 	user := cfg.OnEvent
 	cfg.OnEvent = func(e Event) {
 		if user != nil {
 			user(e)
 		}
 		select {
-		case events <- e:
+		case ch <- e:
 		default:
 		}
 	}
@@ -111,19 +113,26 @@ func runProcess(t testing.TB, cfg ProcessConfig) (*Process, <-chan Event) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
+	var once sync.Once
+	var runErr error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case runErr = <-done:
+			case <-time.After(30 * time.Second):
+				runErr = errors.New("Run did not return within 30s of cancel")
 			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("Run did not return after cancel")
+		})
+		return runErr
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("Run: %v", err)
 		}
 	})
-	waitEvent(t, events, EventReady, 90*time.Second)
-	return p, events
+	waitEvent(t, ch, EventReady, 90*time.Second)
+	return p, ch, stop
 }
 
 // waitEvent waits for an event of the given kind, failing on a timeout.

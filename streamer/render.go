@@ -40,6 +40,7 @@ type playlistView struct{ ID, Mode, Path string }
 
 type liveView struct {
 	ID, Mount, Env string
+	Buffer         string // ", buffer=…, max=…" or ""
 	Port           int
 }
 

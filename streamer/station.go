@@ -97,6 +97,11 @@ type Live struct {
 	// Password source clients must give. Required; passed through the
 	// environment, never written in the script.
 	Password string
+	// Buffer is how much audio the harbor holds before the live show takes
+	// the air, and so how late it is on air. 0 means Liquidsoap's 12s
+	// (room for crossfades); a short one goes on air sooner but breaks up
+	// on a poor link.
+	Buffer time.Duration
 }
 
 // Codec names an encoder the script can use.
@@ -397,6 +402,13 @@ func (s *Station) layout() (*scriptView, error) {
 		if lv.Port < 1 || lv.Port > 65535 {
 			return nil, &ConfigError{Field: "Live.Port", Value: strconv.Itoa(l.Port), Reason: "want 1 to 65535"}
 		}
+		if l.Buffer < 0 || l.Buffer > time.Minute || l.Buffer%time.Millisecond != 0 {
+			return nil, &ConfigError{Field: "Live.Buffer", Value: l.Buffer.String(), Reason: "want 0 to 1m, in milliseconds"}
+		}
+		if l.Buffer > 0 {
+			// max must exceed buffer; Liquidsoap's default is 20s.
+			lv.Buffer = fmt.Sprintf(", buffer=%s, max=%s", liqFloat(l.Buffer), liqFloat(max(20*time.Second, 2*l.Buffer)))
+		}
 		mount := strings.TrimPrefix(l.Mount, "/")
 		if mount == "" || strings.ContainsAny(mount, " /?#") {
 			return nil, &ConfigError{Field: "Live.Mount", Value: l.Mount, Reason: "want a name such as \"live\""}
@@ -511,7 +523,7 @@ func (s *Station) layout() (*scriptView, error) {
 		if seg < time.Second || seg%time.Second != 0 {
 			return nil, &ConfigError{Field: "HLS.SegmentDuration", Value: h.SegmentDuration.String(), Reason: "want a whole number of seconds"}
 		}
-		hv.SegmentDuration = strconv.Itoa(int(seg/time.Second)) + "."
+		hv.SegmentDuration = liqFloat(seg)
 		if hv.Segments == 0 {
 			hv.Segments = 10
 		}
@@ -550,6 +562,15 @@ func (s *Station) layout() (*scriptView, error) {
 		return nil, &ConfigError{Field: "Dummy", Reason: "no output: set Icecast, Archive, HLS or Dummy"}
 	}
 	return v, nil
+}
+
+// liqFloat writes d in seconds as a Liquidsoap float literal ("1.", "0.25").
+func liqFloat(d time.Duration) string {
+	s := strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 // checkSecret validates a password that travels through the environment.

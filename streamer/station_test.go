@@ -44,6 +44,7 @@ func TestStationValidate(t *testing.T) {
 		{name: "interpolation in path", edit: func(s *Station) { s.Playlists = []Playlist{{ID: "m", Path: "/music/#{x}.m3u"}} }, field: "Playlists[0].Path"},
 		{name: "live without password", edit: func(s *Station) { s.Live = &Live{Mount: "live"} }, field: "Live.Password"},
 		{name: "live mount", edit: func(s *Station) { s.Live = &Live{Mount: "a b", Password: "x"} }, field: "Live.Mount"},
+		{name: "live buffer", edit: func(s *Station) { s.Live = &Live{Mount: "live", Password: "x", Buffer: time.Hour} }, field: "Live.Buffer"},
 		{name: "live port", edit: func(s *Station) { s.Live = &Live{Mount: "live", Password: "x", Port: -1} }, field: "Live.Port"},
 		{name: "icecast mount", edit: func(s *Station) { s.Icecast = []Icecast{{Mount: "radio", Password: "x"}} }, field: "Icecast[0].Mount"},
 		{name: "icecast password", edit: func(s *Station) { s.Icecast = []Icecast{{Mount: "/radio"}} }, field: "Icecast[0].Password"},
@@ -89,7 +90,7 @@ func stationShapes(dir string) map[string]Station {
 			Socket: dir + "/c.sock", SocketMode: 0o660, Telnet: "127.0.0.1:18235", AllowRoot: true, LogLevel: 4, Volume: true,
 			Dealer:    "diffusions",
 			Playlists: []Playlist{{ID: "day", Path: dir + "/day.m3u"}, {ID: "night", Path: dir + "/night dir", Sequential: true}},
-			Live:      &Live{Port: 18236, Mount: "/live", Password: "p"},
+			Live:      &Live{Port: 18236, Mount: "/live", Password: "p", Buffer: 1500 * time.Millisecond},
 			Icecast: []Icecast{
 				{Mount: "/radio.mp3", Password: "x", Description: "d \"q\"", Genre: "g", URL: "https://radio.example"},
 				{ID: "aac", Host: "icecast.example", Port: 8443, Mount: "/radio.aac", Password: "y", Format: Format{Codec: AAC, Bitrate: 96}},
