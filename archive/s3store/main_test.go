@@ -1,0 +1,92 @@
+package s3store_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/airkeep/airkeep/archive/s3store"
+	"github.com/airkeep/airkeep/archive/s3store/s3test"
+)
+
+// One versitygw for the package: it starts in about 100 ms, and each test
+// gets its own bucket or prefix.
+var (
+	srv      *s3test.Server
+	startErr error
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if !testing.Short() {
+		srv, startErr = s3test.Start(s3test.Config{VirtualDomain: "s3.test"})
+	}
+	code := m.Run()
+	srv.Close()
+	os.Exit(code)
+}
+
+// server returns the package's S3 server. Integration tests fail, with
+// the way to get one, when there is none, and skip only under -short.
+func server(t testing.TB) *s3test.Server {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs a real S3 server (versitygw); skipped with -short")
+	}
+	if startErr != nil {
+		t.Fatalf("no S3 server for the integration tests: %v\nRun ./test.sh, or .ci/install and set AIRKEEP_VERSITYGW=$PWD/.tools/bin/versitygw", startErr)
+	}
+	return srv
+}
+
+var bucketSeq atomic.Int64
+
+// newBucket creates a fresh bucket on srv, named after the test.
+func newBucket(t testing.TB, srv *s3test.Server) string {
+	t.Helper()
+	name := strings.ToLower(t.Name())
+	name = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, name)
+	if len(name) > 40 {
+		name = name[len(name)-40:]
+	}
+	name = fmt.Sprintf("b%d-%s", bucketSeq.Add(1), strings.Trim(name, "-"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, srv.MakeBucket(ctx, name))
+	return name
+}
+
+// config returns a Config for bucket on srv with the root credentials.
+func config(srv *s3test.Server, bucket string) s3store.Config {
+	return s3store.Config{
+		Endpoint:  srv.Endpoint,
+		Bucket:    bucket,
+		Region:    "us-east-1",
+		Insecure:  true,
+		AccessKey: s3test.AccessKey,
+		SecretKey: s3test.SecretKey,
+		// Tests that exercise retries set their own.
+		RetryTimeout: 5 * time.Second,
+	}
+}
+
+func newStore(t testing.TB, cfg s3store.Config) *s3store.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := s3store.New(ctx, cfg)
+	require.NoError(t, err)
+	return s
+}
