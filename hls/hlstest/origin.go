@@ -199,7 +199,9 @@ func MasterPath(channel string) string { return "/c/" + channel + "/master.m3u8"
 
 // MediaPath returns the URL path of a variant's media playlist, without
 // token.
-func MediaPath(channel, variant string) string { return "/c/" + channel + "/" + variant + "/index.m3u8" }
+func MediaPath(channel, variant string) string {
+	return "/c/" + channel + "/" + variant + "/index.m3u8"
+}
 
 // Channels returns the channel names.
 func (o *Origin) Channels() []string { return append([]string(nil), o.cfg.Channels...) }
