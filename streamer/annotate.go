@@ -1,6 +1,7 @@
 package streamer
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -47,7 +48,11 @@ func Annotate(uri string, fields map[string]string) (string, error) {
 	for i, k := range keys {
 		v := fields[k]
 		if err := checkLiq(v, true); err != nil {
-			return "", &ArgError{Value: v, Index: -1, Reason: "annotate value " + err.Error()}
+			reason := "annotate value " + err.Error()
+			if errors.Is(err, errInterpolation) {
+				reason = `annotate value contains "#{", which makes Liquidsoap drop the request`
+			}
+			return "", &ArgError{Value: v, Index: -1, Reason: reason}
 		}
 		if i > 0 {
 			b.WriteByte(',')
