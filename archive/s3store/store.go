@@ -268,15 +268,19 @@ func (s *Store) List(ctx context.Context, stream, variant, hour string) (archive
 		return archive.Listing{}, err
 	}
 	k := hourKey{stream, variant, hour}
-	if s.cache != nil {
-		start, _ := archive.ParseHour(hour)
-		if l, ok := s.cache.get(k, func(fetched time.Time) bool { return s.fresh(start, fetched, s.clock.Now()) }); ok {
-			return l, nil
-		}
+	if l, ok := s.cached(k); ok {
+		return l, nil
 	}
 	flightKey := stream + "/" + variant + "/" + hour
 	for {
-		ch := s.flight.DoChan(flightKey, func() (any, error) { return s.fetchHour(ctx, k) })
+		ch := s.flight.DoChan(flightKey, func() (any, error) {
+			// A caller that missed the cache just before a shared fetch
+			// filled it finds it here, instead of listing again.
+			if l, ok := s.cached(k); ok {
+				return l, nil
+			}
+			return s.fetchHour(ctx, k)
+		})
 		select {
 		case r := <-ch:
 			if r.Err != nil && ctx.Err() == nil && (errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
@@ -290,6 +294,14 @@ func (s *Store) List(ctx context.Context, stream, variant, hour string) (archive
 			return archive.Listing{}, ctx.Err()
 		}
 	}
+}
+
+func (s *Store) cached(k hourKey) (archive.Listing, bool) {
+	if s.cache == nil {
+		return archive.Listing{}, false
+	}
+	start, _ := archive.ParseHour(k.hour)
+	return s.cache.get(k, func(fetched time.Time) bool { return s.fresh(start, fetched, s.clock.Now()) })
 }
 
 // fresh reports whether a listing of the hour starting at hourStart,
@@ -397,15 +409,39 @@ func (s *Store) putIfAbsent(ctx context.Context, key string, size int64, sha, co
 	opts.SetMatchETagExcept("*")
 	err = s.retry(ctx, "put", key, func() error {
 		_, err := s.core.PutObject(ctx, s.bucket, key, body(), size, "", sha, opts)
-		if err != nil {
-			if r := minio.ToErrorResponse(err); r.StatusCode == http.StatusPreconditionFailed || r.Code == "PreconditionFailed" {
-				existed = true
-				return nil
-			}
+		if err == nil {
+			return nil
+		}
+		if r := minio.ToErrorResponse(err); r.StatusCode == http.StatusPreconditionFailed || r.Code == "PreconditionFailed" {
+			existed = true
+			return nil
+		}
+		if transient(err) && ctx.Err() == nil && s.exists(ctx, key, size) {
+			// Either the key was there and the server refused the body
+			// before reading it (versitygw answers 412 and closes the
+			// connection, which the client sees as a reset while it
+			// still sends), or our PUT landed and its answer was lost.
+			// Both are done; sending again would only meet a 412.
+			existed = true
+			return nil
 		}
 		return err
 	})
 	return existed, err
+}
+
+// exists reports whether key is stored, with one HEAD. A size other than
+// want is logged: the name promises the bytes, so someone else wrote a
+// broken object under it, which this store will not overwrite.
+func (s *Store) exists(ctx context.Context, key string, want int64) bool {
+	info, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	if err != nil {
+		return false
+	}
+	if info.Size != want {
+		s.log.Warn("stored object has the wrong size for its name; archive.Verify will report it", "bucket", s.bucket, "key", key, "size", info.Size, "want", want)
+	}
+	return true
 }
 
 // RemoveHour deletes every object of an hour except its tombstones, with

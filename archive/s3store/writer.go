@@ -3,10 +3,12 @@ package s3store
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/airkeep/airkeep/archive"
 )
@@ -31,6 +33,8 @@ type writer struct {
 	chunks []*chunk // while in memory
 	file   *os.File // once spilled
 	name   string   // the spill file's name, if it could not be unlinked at once
+
+	bodies []*guardedReader // handed to PUT attempts
 
 	err  error // first failure; the writer can then only abort
 	done bool
@@ -151,12 +155,45 @@ func (w *writer) Commit(ctx context.Context, typ archive.Type) (archive.Segment,
 }
 
 // body returns a new reader of the whole segment, for one PUT attempt.
+// net/http may go on reading a request body after the response arrived
+// (a server that answers 412 before reading it), and minio-go hides the
+// body's Close from us, so every body is guarded: release detaches them
+// all before the chunks go back to the pool or the file is closed.
 func (w *writer) body() io.Reader {
+	var r io.Reader
 	if w.file != nil {
-		return io.NewSectionReader(w.file, 0, w.n)
+		r = io.NewSectionReader(w.file, 0, w.n)
+	} else {
+		r = &chunkReader{chunks: w.chunks, n: w.n}
 	}
-	return &chunkReader{chunks: w.chunks, n: w.n}
+	g := &guardedReader{r: r}
+	w.bodies = append(w.bodies, g)
+	return g
 }
+
+// guardedReader reads r until detached, then fails.
+type guardedReader struct {
+	mu       sync.Mutex
+	r        io.Reader
+	detached bool
+}
+
+func (g *guardedReader) Read(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.detached {
+		return 0, errDetached
+	}
+	return g.r.Read(p)
+}
+
+func (g *guardedReader) detach() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.detached, g.r = true, nil
+}
+
+var errDetached = errors.New("s3store: request body read after its commit ended")
 
 // Abort discards the segment. Nothing was sent, so nothing is visible.
 func (w *writer) Abort() error {
@@ -169,6 +206,10 @@ func (w *writer) Abort() error {
 }
 
 func (w *writer) release() error {
+	for _, g := range w.bodies {
+		g.detach()
+	}
+	w.bodies = nil
 	w.releaseChunks()
 	if w.file == nil {
 		return nil
