@@ -426,7 +426,9 @@ func TestHTTPPlaylistPlaysInFFmpeg(t *testing.T) {
 	out, err := gen.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	files, _ := filepath.Glob(filepath.Join(dir, "seg*.ts"))
-	sort.Slice(files, func(i, j int) bool { return len(files[i]) < len(files[j]) || len(files[i]) == len(files[j]) && files[i] < files[j] })
+	sort.Slice(files, func(i, j int) bool {
+		return len(files[i]) < len(files[j]) || len(files[i]) == len(files[j]) && files[i] < files[j]
+	})
 	require.GreaterOrEqual(t, len(files), 3)
 	store := newDirStore(t)
 	for i, f := range files {
