@@ -37,7 +37,8 @@ type Config struct {
 	Clock airkeep.Clock
 	// Start is when the first playlist is requested: the stream began a
 	// full window earlier, so that playlist already has Window segments.
-	// Zero means Clock.Now() at New.
+	// Zero means Clock.Now() at New. It is truncated to the millisecond,
+	// the precision of the PDT tags.
 	Start time.Time
 	// Faults are the misbehaviours to inject; the zero value injects none.
 	Faults Faults
@@ -175,6 +176,12 @@ func New(cfg Config) (*Origin, error) {
 	}
 	if o.cfg.Start.IsZero() {
 		o.cfg.Start = o.clock.Now()
+	}
+	// PDTs carry milliseconds: keep every start on a millisecond so that
+	// what is published is exactly what playlists say.
+	o.cfg.Start = o.cfg.Start.Truncate(time.Millisecond)
+	if o.dur%time.Millisecond != 0 {
+		return nil, fmt.Errorf("hlstest: segment duration %v is not whole milliseconds", o.dur)
 	}
 	o.epoch0 = o.cfg.Start.Add(-time.Duration(o.cfg.Window) * o.dur)
 	o.variants = make(map[string]VariantConfig)

@@ -1,0 +1,312 @@
+package hls
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+
+	"github.com/airkeep/airkeep/archive"
+)
+
+// job is one segment to fetch.
+type job struct {
+	seg     Segment
+	start   time.Time // archive start time
+	suspect bool      // its worker saw PDT skew
+	maps    *blobCache
+	seen    time.Time // when it was first listed; the give-up clock starts here
+}
+
+// errSuperseded cancels attempts made pointless by a sibling's success.
+var errSuperseded = errors.New("hls: another attempt stored the segment")
+
+// attemptResult is how one attempt ended.
+type attemptResult struct {
+	stored    bool  // committed full or suspect
+	permanent bool  // the URL is gone (403/404/410) or the body is refused
+	err       error // nil when stored
+}
+
+// getter fetches one segment into the archive, wubloader-style: attempts
+// run under soft and hard timeouts, a soft timeout starts a parallel
+// attempt while the slow one goes on, failures are retried with jittered
+// exponential backoff until the give-up time, and every interrupted
+// attempt that received bytes is kept as partial.
+type getter struct {
+	v        *variant
+	j        *job
+	stopping <-chan struct{} // closed when the recording stops: no new attempts
+}
+
+func (g *getter) run(ctx context.Context) {
+	s := g.v.s
+	clock := s.clock
+	bo := backoff.NewExponentialBackOff()
+	bo.InitialInterval = 500 * time.Millisecond
+	bo.MaxInterval = 15 * time.Second
+	bo.MaxElapsedTime = 0 // the give-up timer bounds the whole
+	bo.Reset()
+
+	giveUp := clock.NewTimer(s.Timeouts.GiveUp - clock.Now().Sub(g.j.seen))
+	defer giveUp.Stop()
+	var retry <-chan time.Time
+	var retryTimer interface{ Stop() bool }
+	defer func() {
+		if retryTimer != nil {
+			retryTimer.Stop()
+		}
+	}()
+
+	results := make(chan attemptResult, s.Limits.Attempts)
+	soft := make(chan struct{}, s.Limits.Attempts)
+	var wg sync.WaitGroup
+	var cancels []context.CancelCauseFunc
+	active, n := 0, 0
+	stored, permanent, stopping := false, false, false
+	var lastErr error
+	start := func() {
+		if g.v.hasFull(g.j) {
+			stored = true // another getter (new token, new worker) has it
+			return
+		}
+		actx, cancel := context.WithCancelCause(ctx)
+		cancels = append(cancels, cancel)
+		active++
+		n++
+		g.v.c.Attempts.Add(1)
+		if n > 1 {
+			g.v.c.Retries.Add(1)
+		}
+		wg.Add(1)
+		go func(n int) {
+			defer wg.Done()
+			results <- g.attempt(actx, n, func() {
+				select {
+				case soft <- struct{}{}:
+				default:
+				}
+			})
+		}(n)
+	}
+	cancelAll := func(err error) {
+		for _, c := range cancels {
+			c(err)
+		}
+	}
+	defer wg.Wait()
+	stop := g.stopping
+
+	start()
+	for active > 0 || (!stored && !permanent && !stopping && retry != nil) {
+		select {
+		case r := <-results:
+			active--
+			switch {
+			case r.stored:
+				stored = true
+				cancelAll(errSuperseded)
+			case r.permanent:
+				permanent = true
+				lastErr = r.err
+			default:
+				lastErr = r.err
+				if active == 0 && !stored && !stopping && retry == nil {
+					t := clock.NewTimer(bo.NextBackOff())
+					retryTimer, retry = t, t.C()
+				}
+			}
+		case <-soft:
+			if active < s.Limits.Attempts && !stored && !permanent && !stopping {
+				start()
+			}
+		case <-retry:
+			retry, retryTimer = nil, nil
+			if !stored && !permanent && !stopping {
+				start()
+			}
+		case <-giveUp.C():
+			permanent = true
+			lastErr = fmt.Errorf("gave up after %v: %w", s.Timeouts.GiveUp, errOr(lastErr))
+			cancelAll(lastErr)
+		case <-stop:
+			stop = nil
+			stopping = true
+			retry = nil
+		}
+	}
+	if !stored && !g.v.hasAny(g.j) {
+		g.v.gaveUp(g.j, lastErr)
+	}
+}
+
+func errOr(err error) error {
+	if err == nil {
+		return errors.New("no attempt finished")
+	}
+	return err
+}
+
+// attempt makes one download of the segment into a new archive writer.
+func (g *getter) attempt(ctx context.Context, n int, onSoft func()) attemptResult {
+	s := g.v.s
+	j := g.j
+	began := s.clock.Now()
+	t := s.Timeouts
+	wctx, wd := startWatchdog(ctx, s.clock, sortDeadlines([]deadline{
+		{after: t.HeadersSoft, headers: true, what: "headers soft timeout"},
+		{after: t.HeadersHard, headers: true, hard: true, what: "headers hard timeout"},
+		{after: t.BodySoft, what: "body soft timeout"},
+		{after: t.BodyHard, hard: true, what: "body hard timeout"},
+	}), func(what string) {
+		g.v.s.log.Debug("segment slow, starting a parallel attempt", "variant", g.v.name, "uri", j.seg.URI, "why", what, "attempt", n)
+		onSoft()
+	})
+	defer wd.stop()
+
+	var prefix []byte
+	if j.seg.Map != nil {
+		m := j.seg.Map
+		b, err := j.maps.get(wctx, m.ID(), func(ctx context.Context) ([]byte, error) {
+			b, _, err := s.fetchBody(ctx, m.URI, m.Range, s.Limits.MapBytes, 0, t.HeadersHard, nil)
+			return b, err
+		})
+		if err != nil {
+			return attemptResult{err: fmt.Errorf("init section: %w", cause(wctx, err)), permanent: isExpired(err)}
+		}
+		prefix = b
+	}
+	var key []byte
+	if k := j.seg.Key; k != nil && k.Method == "AES-128" {
+		b, err := g.v.keys.get(wctx, k.URI, func(ctx context.Context) ([]byte, error) {
+			b, _, err := s.fetchBody(ctx, k.URI, nil, 16, 0, t.HeadersHard, nil)
+			if err == nil && len(b) != 16 {
+				err = fmt.Errorf("hls: key %s has %d bytes, want 16", clip(k.URI), len(b))
+			}
+			return b, err
+		})
+		if err != nil {
+			return attemptResult{err: fmt.Errorf("key: %w", cause(wctx, err)), permanent: isExpired(err)}
+		}
+		key = b
+	}
+
+	resp, release, err := s.get(wctx, j.seg.URI, j.seg.Range)
+	if err != nil {
+		return attemptResult{err: cause(wctx, err), permanent: isExpired(err)}
+	}
+	defer release()
+	defer resp.Body.Close()
+	wd.gotHeaders()
+
+	limit := s.Limits.SegmentBytes
+	var body io.Reader = resp.Body
+	if r := j.seg.Range; r != nil {
+		if resp.StatusCode == http.StatusOK {
+			// The server ignored the range: skip to it.
+			if _, err := io.CopyN(io.Discard, body, r.Offset); err != nil {
+				return attemptResult{err: fmt.Errorf("skipping to byte %d: %w", r.Offset, cause(wctx, err))}
+			}
+		}
+		body = io.LimitReader(body, r.Length)
+		limit = min(limit, r.Length)
+	}
+	if resp.ContentLength > limit && j.seg.Range == nil {
+		return attemptResult{err: fmt.Errorf("%d bytes: %w", resp.ContentLength, ErrTooLarge), permanent: true}
+	}
+	body = &limitedReader{r: body, n: limit}
+	if key != nil {
+		if body, err = newCBCReader(body, key, ivFor(j.seg.Key, j.seg.MSN)); err != nil {
+			return attemptResult{err: err, permanent: true}
+		}
+	}
+
+	w, err := s.Store.Create(ctx, archive.Segment{Stream: s.Stream, Variant: g.v.name, Start: j.start, Duration: j.seg.Duration})
+	if err != nil {
+		return attemptResult{err: fmt.Errorf("archive: %w", err)}
+	}
+	written := int64(0)
+	if len(prefix) > 0 {
+		if _, err := w.Write(prefix); err != nil {
+			w.Abort()
+			return attemptResult{err: err}
+		}
+		written += int64(len(prefix))
+	}
+	bp := s.bufs.Get().(*[]byte)
+	nb, err := io.CopyBuffer(writerOnly{w}, body, *bp)
+	s.bufs.Put(bp)
+	written += nb
+	if err == nil && resp.ContentLength >= 0 && j.seg.Range == nil && key == nil && nb != resp.ContentLength {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		err = cause(wctx, err)
+		if errors.Is(context.Cause(ctx), errSuperseded) || nb == 0 {
+			// A sibling stored it, or nothing of the segment arrived.
+			w.Abort()
+			return attemptResult{err: err, permanent: errors.Is(err, ErrTooLarge)}
+		}
+		// Keep what arrived, under the hash of what arrived.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		seg, cerr := w.Commit(cctx, archive.Partial)
+		cancel()
+		if cerr == nil {
+			g.v.onStored(j, seg, written)
+		}
+		return attemptResult{err: err, permanent: errors.Is(err, ErrTooLarge)}
+	}
+	typ := archive.Full
+	took := s.clock.Now().Sub(began)
+	if took >= t.Suspect || nb == 0 || j.suspect {
+		typ = archive.Suspect
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	seg, err := w.Commit(cctx, typ)
+	cancel()
+	if err != nil {
+		return attemptResult{err: fmt.Errorf("archive: %w", err)}
+	}
+	g.v.onStored(j, seg, written)
+	return attemptResult{stored: true}
+}
+
+// writerOnly hides ReaderFrom-like fast paths so every byte goes through
+// the archive writer's hash.
+type writerOnly struct{ io.Writer }
+
+// limitedReader fails with ErrTooLarge past n bytes, where io.LimitReader
+// would silently stop.
+type limitedReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n < 0 {
+		return 0, ErrTooLarge
+	}
+	if int64(len(p)) > l.n+1 {
+		p = p[:l.n+1]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	if l.n < 0 {
+		return n + int(l.n), ErrTooLarge
+	}
+	return n, err
+}
+
+func sortDeadlines(d []deadline) []deadline {
+	for i := 1; i < len(d); i++ {
+		for j := i; j > 0 && d[j].after < d[j-1].after; j-- {
+			d[j], d[j-1] = d[j-1], d[j]
+		}
+	}
+	return d
+}

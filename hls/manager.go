@@ -1,0 +1,153 @@
+package hls
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/airkeep/airkeep"
+)
+
+// manager is the channel manager of one stream: it holds the latest master
+// playlist and turns variant names into media playlist URLs. It refetches
+// the master only when a variant asks for a URL fresher than the one it
+// has, at most once per Reload.MasterInterval (jittered), and every
+// variant that asks at once shares that one fetch.
+type manager struct {
+	s   *settings
+	ctx context.Context // the session's: a shared fetch outlives any one caller
+	sf  singleflight.Group
+
+	mu          sync.Mutex
+	master      *MasterPlaylist
+	media       string // the source URL, when it is a media playlist
+	fetchedAt   time.Time
+	nextAllowed time.Time
+	missing     map[string]bool // variants already reported missing
+}
+
+func newManager(ctx context.Context, s *settings) *manager {
+	return &manager{s: s, ctx: ctx, missing: make(map[string]bool)}
+}
+
+// jitter returns d scaled by a random factor in [lo, hi).
+func jitter(d time.Duration, lo, hi float64) time.Duration {
+	return time.Duration(float64(d) * (lo + rand.Float64()*(hi-lo)))
+}
+
+// lookup returns the URL of a variant from what the manager holds. m.mu
+// must be held.
+func (m *manager) lookup(name string) (string, bool) {
+	if m.media != "" {
+		return m.media, name == m.s.variants[0]
+	}
+	if m.master == nil {
+		return "", false
+	}
+	return m.master.Lookup(name)
+}
+
+// resolve returns the media playlist URL for a variant. With fresh set, it
+// wants a URL that differs from stale or comes from a master fetched at or
+// after since; otherwise any URL it holds will do. It waits out the master
+// interval between fetches and retries until ctx ends; only a permanent
+// error from Config.Source is returned.
+func (m *manager) resolve(ctx context.Context, name, stale string, fresh bool, since time.Time) (string, error) {
+	for {
+		m.mu.Lock()
+		u, found := m.lookup(name)
+		haveFresh := !m.fetchedAt.IsZero() && !m.fetchedAt.Before(since)
+		usable := found && (!fresh || u != stale || haveFresh)
+		wait := m.nextAllowed.Sub(m.s.clock.Now())
+		m.mu.Unlock()
+		if usable {
+			return u, nil
+		}
+		if wait > 0 {
+			if err := airkeep.Sleep(ctx, m.s.clock, wait); err != nil {
+				return "", err
+			}
+		}
+		if err := m.refresh(ctx); err != nil {
+			var perm *backoff.PermanentError
+			if errors.As(err, &perm) {
+				return "", err
+			}
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
+			continue // refresh set nextAllowed: the loop waits before trying again
+		}
+		m.mu.Lock()
+		if _, ok := m.lookup(name); !ok && !m.missing[name] {
+			m.missing[name] = true
+			m.s.log.Warn("variant not in master playlist; retrying", "variant", name, "err", ErrVariantNotFound)
+		} else if ok {
+			delete(m.missing, name)
+		}
+		m.mu.Unlock()
+	}
+}
+
+// refresh fetches the master playlist once, shared by concurrent callers.
+func (m *manager) refresh(ctx context.Context) error {
+	ch := m.sf.DoChan("master", func() (any, error) { return nil, m.fetch() })
+	select {
+	case r := <-ch:
+		return r.Err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (m *manager) fetch() error {
+	s := m.s
+	start := s.clock.Now()
+	defer func() {
+		m.mu.Lock()
+		m.nextAllowed = start.Add(jitter(s.Reload.MasterInterval, 0.9, 1.1))
+		m.mu.Unlock()
+	}()
+	src := s.URL
+	if s.Source != nil {
+		var err error
+		if src, err = s.Source(m.ctx); err != nil {
+			s.log.Warn("source failed", "err", err)
+			return fmt.Errorf("hls: source: %w", err)
+		}
+	}
+	body, final, err := s.fetchBody(m.ctx, src, nil, int64(s.Limits.PlaylistBytes), 0, s.Timeouts.MasterHard, nil)
+	if err != nil {
+		var se *StatusError
+		if errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusGone) {
+			err = fmt.Errorf("%w: %w", ErrNotLive, err)
+			s.log.Debug("master playlist not found: stream is not live", "url", src)
+		} else {
+			s.log.Warn("master playlist fetch failed", "url", src, "err", err)
+		}
+		return err
+	}
+	if Sniff(body) == KindMedia {
+		m.mu.Lock()
+		m.media, m.master, m.fetchedAt = final, nil, start
+		m.mu.Unlock()
+		return nil
+	}
+	mp, err := parseMaster(body, final, s.Limits.PlaylistBytes)
+	if err != nil {
+		s.log.Warn("master playlist refused", "url", src, "err", err)
+		return err
+	}
+	m.mu.Lock()
+	m.master, m.media, m.fetchedAt = mp, "", start
+	m.mu.Unlock()
+	s.log.Debug("master playlist fetched", "url", src, "variants", len(mp.Variants))
+	return nil
+}

@@ -1,0 +1,593 @@
+package hls
+
+import (
+	"context"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/airkeep/airkeep/archive"
+)
+
+// variant captures one variant of a stream: it owns the variant's media
+// playlist workers, decides which segments are new, dates them, and runs a
+// bounded pool of getters over a bounded queue.
+//
+// Hand-over: there is at most one active worker (the one receiving live
+// content) and one pending worker (its replacement, not yet proven). A
+// pending worker becomes active when it fetches its first playlist with
+// real content; only then is the old one stopped, so nothing is missed
+// while the new URL warms up (a pre-roll ad, a slow edge).
+type variant struct {
+	s    *settings
+	sess *session
+	name string
+	c    *Counters
+	keys *blobCache
+
+	workCtx  context.Context // workers and URL requests: ends with Run's context
+	getCtx   context.Context // getters: ends a grace period later
+	stopping chan struct{}   // closed when Run's context ends
+	wg       sync.WaitGroup
+
+	mu         sync.Mutex
+	closed     bool
+	active     *worker
+	pending    *worker
+	workers    map[*worker]struct{}
+	requesting bool
+	nextID     int
+	url        string
+
+	seen      map[string]seenEntry // segment ID → what and when
+	paths     map[string]seenEntry // URI path (no query) and range → MSN, for reset detection
+	haveMSN   bool
+	lastMSN   uint64
+	epoch     int
+	anchors   map[uint64]time.Time // MSN → start, without PDT, current epoch
+	lastPrune time.Time
+
+	queue   []*job
+	running int
+
+	stored  map[string]time.Time // names committed by this recorder → start
+	fulls   map[fullKey]bool     // full copies committed, for skipping refetches
+	anyKeys map[fullKey]bool     // anything committed
+	live    bool
+
+	pend      []Event // events to deliver once v.mu is released
+	liveDirty bool
+}
+
+type seenEntry struct {
+	msn uint64
+	at  time.Time
+}
+
+type fullKey struct {
+	start time.Time
+	dur   archive.Seconds
+}
+
+func newVariant(sess *session, name string, c *Counters) *variant {
+	return &variant{
+		s: sess.s, sess: sess, name: name, c: c, keys: newBlobCache(16),
+		workers: make(map[*worker]struct{}),
+		seen:    make(map[string]seenEntry), paths: make(map[string]seenEntry),
+		anchors: make(map[uint64]time.Time),
+		stored:  make(map[string]time.Time), fulls: make(map[fullKey]bool), anyKeys: make(map[fullKey]bool),
+	}
+}
+
+// run captures until ctx ends, then stops its workers at once, lets the
+// getters in flight finish for up to Timeouts.Shutdown, cuts the rest
+// (saving what they received as partial), and returns when every goroutine
+// it started has returned.
+func (v *variant) run(ctx context.Context) {
+	getCtx, cancelGet := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelGet()
+	v.workCtx, v.getCtx = ctx, getCtx
+	v.stopping = make(chan struct{})
+	v.mu.Lock()
+	v.requestLocked(nil, "", "start", false)
+	v.unlock()
+
+	<-ctx.Done()
+
+	v.mu.Lock()
+	v.closed = true
+	for _, j := range v.queue {
+		v.drop(j, "recording stopped")
+	}
+	v.queue = nil
+	v.c.Queued.Store(0)
+	for w := range v.workers {
+		w.cancel()
+	}
+	v.setLiveLocked(false)
+	v.unlock()
+	close(v.stopping)
+
+	done := make(chan struct{})
+	go func() { v.wg.Wait(); close(done) }()
+	grace := v.s.clock.NewTimer(v.s.Timeouts.Shutdown)
+	defer grace.Stop()
+	select {
+	case <-done:
+	case <-grace.C():
+		v.s.log.Info("cutting downloads still in flight", "variant", v.name, "in_flight", v.c.InFlight.Load())
+		cancelGet()
+		<-done
+	}
+}
+
+// newest returns the worker that may ask for a replacement. v.mu held.
+func (v *variant) newest() *worker {
+	if v.pending != nil {
+		return v.pending
+	}
+	return v.active
+}
+
+// requestLocked asks the manager for a media playlist URL and starts a
+// worker on it. Only the newest worker may ask (wubloader's rule), and one
+// request runs at a time. fresh asks for a URL fresher than from's. v.mu
+// held.
+func (v *variant) requestLocked(from *worker, stale, reason string, fresh bool) {
+	if v.closed || v.requesting || (from != nil && from != v.newest()) {
+		return
+	}
+	v.requesting = true
+	if from != nil {
+		stale = from.url
+	}
+	since := v.s.clock.Now()
+	v.wg.Add(1)
+	go func() {
+		defer v.wg.Done()
+		u, err := v.sess.mgr.resolve(v.workCtx, v.name, stale, fresh, since)
+		v.mu.Lock()
+		defer v.unlock()
+		v.requesting = false
+		if err != nil {
+			if v.workCtx.Err() == nil {
+				v.sess.fail(err)
+			}
+			return
+		}
+		if v.closed {
+			return
+		}
+		if from != nil || reason != "start" {
+			v.c.HandOvers.Add(1)
+			v.eventLocked(Event{Kind: EventHandOver, URI: u, Reason: reason})
+			v.s.log.Info("hand-over: new worker", "variant", v.name, "reason", reason)
+		}
+		v.startWorkerLocked(u)
+	}()
+}
+
+// request is requestLocked for callers not holding v.mu.
+func (v *variant) request(from *worker, reason string, fresh bool) {
+	v.mu.Lock()
+	defer v.unlock()
+	v.requestLocked(from, "", reason, fresh)
+}
+
+func (v *variant) startWorkerLocked(u string) {
+	v.nextID++
+	w := newWorker(v, v.nextID, u)
+	wctx, cancel := context.WithCancel(v.workCtx)
+	w.cancel = cancel
+	if v.pending != nil {
+		// Replaced before it ever delivered: it was not working anyway.
+		v.pending.cancel()
+	}
+	v.pending = w
+	v.workers[w] = struct{}{}
+	v.url = u
+	v.wg.Add(1)
+	go func() {
+		defer v.wg.Done()
+		reason, fresh := w.run(wctx)
+		cancel()
+		v.workerDone(w, reason, fresh)
+	}()
+}
+
+// workerDone forgets a worker that stopped, and starts a replacement when
+// no worker is left.
+func (v *variant) workerDone(w *worker, reason string, fresh bool) {
+	v.mu.Lock()
+	defer v.unlock()
+	delete(v.workers, w)
+	if v.active == w {
+		v.active = nil
+		v.setLiveLocked(false)
+	}
+	if v.pending == w {
+		v.pending = nil
+	}
+	if v.closed || reason == "" {
+		return
+	}
+	v.s.log.Debug("worker stopped", "variant", v.name, "worker", w.id, "reason", reason)
+	if v.active == nil && v.pending == nil {
+		stale := ""
+		if fresh {
+			stale = w.url
+		}
+		v.requestLocked(nil, stale, reason, fresh)
+	}
+}
+
+// pathKey identifies a segment's resource without its query (tokens) or
+// host (CDN edges), for telling a sequence reset from a renewed URL.
+func pathKey(s *Segment) string {
+	u, err := url.Parse(s.URI)
+	if err != nil {
+		return s.URI
+	}
+	return u.Path + "#" + s.ID()[len(s.URI):]
+}
+
+// onPlaylist takes a playlist a worker fetched at fetchStart: it reports
+// resets, gaps, discontinuities, dates the segments, queues the new ones
+// and promotes the worker when the playlist has real content. It returns
+// the number of new segments.
+func (v *variant) onPlaylist(w *worker, pl *MediaPlaylist, fetchStart time.Time) int {
+	v.mu.Lock()
+	defer v.unlock()
+	if v.closed {
+		return 0
+	}
+	segs := pl.Segments
+	var fresh []int
+	for i := range segs {
+		if e, ok := v.seen[segs[i].ID()]; !ok || e.msn != segs[i].MSN {
+			fresh = append(fresh, i)
+		}
+	}
+
+	// A reset: the sequence went back and no segment is one we know by
+	// path and number (a renewed token changes only the query).
+	if len(segs) > 0 && v.haveMSN && segs[len(segs)-1].MSN < v.lastMSN && len(fresh) > 0 {
+		known := false
+		for i := range segs {
+			if e, ok := v.paths[pathKey(&segs[i])]; ok && e.msn == segs[i].MSN {
+				known = true
+				break
+			}
+		}
+		if !known {
+			v.epoch++
+			v.c.Resets.Add(1)
+			v.eventLocked(Event{Kind: EventReset, MSN: segs[0].MSN, Reason: "media sequence went back from " + uitoa(v.lastMSN)})
+			v.s.log.Warn("media sequence reset", "variant", v.name, "from", v.lastMSN, "to", segs[len(segs)-1].MSN, "epoch", v.epoch)
+			v.lastMSN = segs[len(segs)-1].MSN
+			clear(v.anchors)
+			v.requestLocked(w, "", "sequence reset", true)
+		}
+	}
+	if len(fresh) > 0 {
+		first := segs[fresh[0]].MSN
+		if v.haveMSN && first > v.lastMSN+1 {
+			missing := first - v.lastMSN - 1
+			v.c.Missing.Add(int64(missing))
+			v.c.Gaps.Add(1)
+			v.eventLocked(Event{Kind: EventGap, MSN: v.lastMSN + 1, Missing: missing})
+			v.s.log.Warn("media sequence gap: segments never listed", "variant", v.name, "after", v.lastMSN, "missing", missing)
+		}
+		if last := segs[len(segs)-1].MSN; !v.haveMSN || last > v.lastMSN {
+			v.lastMSN = last
+		}
+		v.haveMSN = true
+	}
+
+	starts := v.dates(pl, fetchStart)
+	for i := range segs {
+		s := &segs[i]
+		v.seen[s.ID()] = seenEntry{msn: s.MSN, at: fetchStart}
+		v.paths[pathKey(s)] = seenEntry{msn: s.MSN, at: fetchStart}
+	}
+	real := false
+	for _, i := range fresh {
+		s := &segs[i]
+		if s.Discontinuity {
+			v.c.Discontinuities.Add(1)
+			v.eventLocked(Event{Kind: EventDiscontinuity, URI: s.URI, MSN: s.MSN})
+		}
+		switch {
+		case s.Gap:
+			v.c.GapTags.Add(1)
+			v.eventLocked(Event{Kind: EventGapTag, URI: s.URI, MSN: s.MSN})
+		case s.Ad && v.s.SkipAds:
+			v.c.AdsSkipped.Add(1)
+			v.eventLocked(Event{Kind: EventAdSkipped, URI: s.URI, MSN: s.MSN})
+		default:
+			v.enqueueLocked(&job{seg: *s, start: starts[i], suspect: w.skewed.Load(), maps: w.maps, seen: fetchStart})
+		}
+	}
+	for i := range segs {
+		if !segs[i].Gap && !(segs[i].Ad && v.s.SkipAds) {
+			real = true
+			break
+		}
+	}
+	if pl.Ended && len(fresh) == 0 {
+		real = false // an ended stream waiting to come back
+	}
+	if real && v.pending == w {
+		// The replacement works: retire the old worker.
+		if v.active != nil {
+			v.active.cancel()
+		}
+		v.active, v.pending = w, nil
+		w.working.Store(true)
+	}
+	if v.active == w {
+		v.setLiveLocked(!pl.Ended)
+	}
+	v.pruneLocked(fetchStart, pl)
+	return len(fresh)
+}
+
+// dates returns each segment's archive start: its PDT, or, for a playlist
+// without any, a date carried by media sequence number from earlier
+// playlists of this epoch, or anchored on this fetch (the last segment is
+// taken to end when the fetch began, the live edge). So every worker dates
+// a segment the same way and overlapping getters store one file. v.mu held.
+func (v *variant) dates(pl *MediaPlaylist, fetchStart time.Time) []time.Time {
+	segs := pl.Segments
+	starts := make([]time.Time, len(segs))
+	if len(segs) == 0 {
+		return starts
+	}
+	if pl.HasPDT {
+		for i := range segs {
+			starts[i] = segs[i].PDT
+		}
+		return starts
+	}
+	k := -1
+	for i := range segs {
+		if t, ok := v.anchors[segs[i].MSN]; ok {
+			k, starts[i] = i, t
+			break
+		}
+	}
+	if k < 0 {
+		k = len(segs) - 1
+		starts[k] = fetchStart.Add(-segs[k].Duration.Duration()).UTC()
+		v.s.log.Info("no program date-time: dating segments from the fetch time", "variant", v.name, "msn", segs[k].MSN)
+	}
+	for i := k + 1; i < len(segs); i++ {
+		starts[i] = starts[i-1].Add(segs[i-1].Duration.Duration())
+	}
+	for i := k - 1; i >= 0; i-- {
+		starts[i] = starts[i+1].Add(-segs[i].Duration.Duration())
+	}
+	for i := range segs {
+		v.anchors[segs[i].MSN] = starts[i]
+	}
+	return starts
+}
+
+// pruneLocked forgets segments no playlist has listed for a while, so
+// memory stays bounded however long the recording runs. v.mu held.
+func (v *variant) pruneLocked(now time.Time, pl *MediaPlaylist) {
+	if now.Sub(v.lastPrune) < time.Minute {
+		return
+	}
+	v.lastPrune = now
+	keep := max(5*time.Minute, 10*pl.TargetDuration)
+	for id, e := range v.seen {
+		if now.Sub(e.at) > keep {
+			delete(v.seen, id)
+		}
+	}
+	for p, e := range v.paths {
+		if now.Sub(e.at) > keep {
+			delete(v.paths, p)
+		}
+	}
+	if len(pl.Segments) > 0 {
+		first := pl.Segments[0].MSN
+		for msn := range v.anchors {
+			if msn+uint64(len(pl.Segments))*4 < first {
+				delete(v.anchors, msn)
+			}
+		}
+	}
+	horizon := now.Add(-max(2*time.Hour, 2*v.s.Timeouts.GiveUp))
+	for name, start := range v.stored {
+		if start.Before(horizon) {
+			delete(v.stored, name)
+		}
+	}
+	for k := range v.fulls {
+		if k.start.Before(horizon) {
+			delete(v.fulls, k)
+		}
+	}
+	for k := range v.anyKeys {
+		if k.start.Before(horizon) {
+			delete(v.anyKeys, k)
+		}
+	}
+}
+
+// enqueueLocked queues a job and starts getters up to the limit. v.mu held.
+func (v *variant) enqueueLocked(j *job) {
+	v.queue = append(v.queue, j)
+	if len(v.queue) > v.s.Limits.Queue {
+		v.drop(v.queue[0], "queue full")
+		v.queue[0] = nil
+		v.queue = v.queue[1:]
+	}
+	v.pumpLocked()
+	v.c.Queued.Store(int64(len(v.queue)))
+}
+
+// drop counts a job that will not run. v.mu held.
+func (v *variant) drop(j *job, reason string) {
+	v.c.Dropped.Add(1)
+	v.eventLocked(Event{Kind: EventDropped, URI: j.seg.URI, MSN: j.seg.MSN, Reason: reason})
+}
+
+func (v *variant) pumpLocked() {
+	for v.running < v.s.Limits.Getters && len(v.queue) > 0 && !v.closed {
+		j := v.queue[0]
+		v.queue[0] = nil
+		v.queue = v.queue[1:]
+		v.running++
+		v.c.InFlight.Add(1)
+		g := &getter{v: v, j: j, stopping: v.stopping}
+		v.wg.Add(1)
+		go func() {
+			defer v.wg.Done()
+			g.run(v.getCtx)
+			v.mu.Lock()
+			v.running--
+			v.c.InFlight.Add(-1)
+			v.pumpLocked()
+			v.c.Queued.Store(int64(len(v.queue)))
+			v.unlock()
+		}()
+	}
+}
+
+// onStored records a commit, telling a duplicate from a new file.
+func (v *variant) onStored(j *job, seg archive.Segment, size int64) {
+	v.mu.Lock()
+	name := seg.Name()
+	_, dup := v.stored[name]
+	if !dup {
+		v.stored[name] = seg.Start
+	}
+	k := fullKey{start: seg.Start, dur: seg.Duration}
+	v.anyKeys[k] = true
+	if seg.Type == archive.Full {
+		v.fulls[k] = true
+	}
+	v.mu.Unlock()
+	if dup {
+		v.c.Duplicates.Add(1)
+		v.event(Event{Kind: EventDuplicate, Segment: seg, Size: size, URI: j.seg.URI, MSN: j.seg.MSN})
+		return
+	}
+	switch seg.Type {
+	case archive.Full:
+		v.c.Full.Add(1)
+	case archive.Suspect:
+		v.c.Suspect.Add(1)
+	case archive.Partial:
+		v.c.Partial.Add(1)
+	}
+	v.c.Bytes.Add(size)
+	for end := seg.End().UnixNano(); ; {
+		cur := v.c.LastEnd.Load()
+		if end <= cur || v.c.LastEnd.CompareAndSwap(cur, end) {
+			break
+		}
+	}
+	v.event(Event{Kind: EventSegment, Segment: seg, Size: size, URI: j.seg.URI, MSN: j.seg.MSN})
+	if seg.Type == archive.Full {
+		v.s.log.Debug("segment stored", "variant", v.name, "path", seg.Path(), "size", size)
+	} else {
+		v.s.log.Info("segment stored", "variant", v.name, "path", seg.Path(), "size", size, "type", seg.Type.String())
+	}
+}
+
+func (v *variant) key(j *job) fullKey {
+	return fullKey{start: j.start.UTC().Round(time.Microsecond), dur: j.seg.Duration}
+}
+
+// hasFull reports whether a full copy of the job's segment was stored.
+func (v *variant) hasFull(j *job) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.fulls[v.key(j)]
+}
+
+// hasAny reports whether any copy of the job's segment was stored.
+func (v *variant) hasAny(j *job) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.anyKeys[v.key(j)]
+}
+
+func (v *variant) gaveUp(j *job, err error) {
+	v.c.GiveUps.Add(1)
+	v.event(Event{Kind: EventGiveUp, URI: j.seg.URI, MSN: j.seg.MSN, Err: err, Reason: "nothing stored"})
+	v.s.log.Warn("segment given up", "variant", v.name, "uri", j.seg.URI, "msn", j.seg.MSN, "err", err)
+}
+
+func (v *variant) playlistError(w *worker, err error) {
+	v.c.PlaylistErrors.Add(1)
+	v.event(Event{Kind: EventError, URI: w.url, Err: err})
+	v.s.log.Info("playlist fetch failed", "variant", v.name, "worker", w.id, "err", err)
+}
+
+func (v *variant) setLiveLocked(live bool) {
+	if v.live == live {
+		return
+	}
+	v.live = live
+	v.liveDirty = true
+}
+
+// eventLocked queues an event to be delivered by unlock: callbacks never
+// run under v.mu, so they may call Status. v.mu held.
+func (v *variant) eventLocked(e Event) {
+	if v.s.OnEvent != nil {
+		v.pend = append(v.pend, v.stamp(e))
+	}
+}
+
+// unlock releases v.mu, then delivers the queued events and state change.
+func (v *variant) unlock() {
+	evs, dirty := v.pend, v.liveDirty
+	v.pend, v.liveDirty = nil, false
+	v.mu.Unlock()
+	for _, e := range evs {
+		v.s.OnEvent(e)
+	}
+	if dirty {
+		v.sess.liveChanged()
+	}
+}
+
+func (v *variant) stamp(e Event) Event {
+	e.Time = v.s.clock.Now()
+	e.Stream = v.s.Stream
+	e.Variant = v.name
+	return e
+}
+
+// event delivers an event at once. v.mu must not be held.
+func (v *variant) event(e Event) {
+	if v.s.OnEvent != nil {
+		v.s.OnEvent(v.stamp(e))
+	}
+}
+
+// info returns what Status shows of the variant.
+func (v *variant) info() (url string, workers int, live bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.url, len(v.workers), v.live
+}
+
+func uitoa(n uint64) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			return string(b[i:])
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package hls
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+// worker polls one media playlist URL and hands what it finds to its
+// variant. It asks for a replacement when its fetch fails or is slow, when
+// the playlist goes stale, when its PDTs skew, when its URL reaches its
+// maximum age, and at ENDLIST; it stops by itself on 403/404 (the URL
+// expired), when its very first fetch fails, and after ENDLIST once it has
+// delivered the stream's end.
+type worker struct {
+	v       *variant
+	id      int
+	url     string
+	maps    *blobCache // init sections, fetched once per worker
+	cancel  context.CancelFunc
+	working atomic.Bool // delivered real content: it is (or was) the active worker
+	skewed  atomic.Bool // saw PDT skew: its later segments are suspect
+}
+
+func newWorker(v *variant, id int, url string) *worker {
+	return &worker{v: v, id: id, url: url, maps: newBlobCache(v.s.Limits.MapCache)}
+}
+
+// playlistState is what the worker compares between reloads.
+type playlistState struct {
+	lastMSN uint64
+	lastID  string
+	n       int
+	ended   bool
+}
+
+func stateOf(pl *MediaPlaylist) playlistState {
+	st := playlistState{n: len(pl.Segments), ended: pl.Ended}
+	if n := len(pl.Segments); n > 0 {
+		st.lastMSN, st.lastID = pl.Segments[n-1].MSN, pl.Segments[n-1].ID()
+	}
+	return st
+}
+
+// run polls until ctx ends or the worker stops by itself, and returns why
+// it stopped ("" when ctx ended) and whether its replacement needs a URL
+// fresher than this one.
+func (w *worker) run(ctx context.Context) (reason string, fresh bool) {
+	s := w.v.s
+	clock := s.clock
+	var ageC <-chan time.Time
+	if s.MaxURLAge > 0 {
+		age := clock.NewTimer(s.MaxURLAge)
+		defer age.Stop()
+		ageC = age.C()
+	}
+	wait := clock.NewTimer(0)
+	defer wait.Stop()
+	<-wait.C()
+
+	first := true
+	var last playlistState
+	lastChange := clock.Now()
+	for {
+		fetchStart := clock.Now()
+		body, final, err := s.fetchBody(ctx, w.url, nil, int64(s.Limits.PlaylistBytes), s.Timeouts.PlaylistSoft, s.Timeouts.PlaylistHard,
+			func(string) { w.v.request(w, "playlist soft timeout", true) })
+		var pl *MediaPlaylist
+		if err == nil {
+			if Sniff(body) == KindMaster {
+				err = &PlaylistError{URL: final, Reason: "a master playlist where a media playlist was expected"}
+			} else {
+				pl, err = parseMedia(body, final, s.Limits.PlaylistBytes, DefaultSkewTolerance)
+			}
+		}
+		next := s.Reload.Retry
+		if err != nil {
+			if ctx.Err() != nil {
+				return "", false
+			}
+			w.v.playlistError(w, err)
+			var se *StatusError
+			switch {
+			case isExpired(err):
+				if errors.As(err, &se) {
+					return fmt.Sprintf("playlist %d", se.Code), true
+				}
+				return "playlist gone", true
+			case first:
+				return "first playlist fetch failed", true
+			}
+			w.v.request(w, "playlist fetch failed", true)
+		} else {
+			first = false
+			st := stateOf(pl)
+			changed := st != last
+			last = st
+			if changed {
+				lastChange = fetchStart
+			}
+			fresh := w.v.onPlaylist(w, pl, fetchStart)
+			if pl.Ended && (w.working.Load() || fresh > 0) {
+				return "ENDLIST", false
+			}
+			if len(pl.Skews) > 0 && w.skewed.CompareAndSwap(false, true) {
+				sk := pl.Skews[0]
+				w.v.c.Skews.Add(1)
+				w.v.event(Event{Kind: EventSkew, URI: w.url, MSN: sk.MSN, Skew: sk.Delta})
+				s.log.Warn("PDT skew: later segments of this worker are suspect", "variant", w.v.name, "worker", w.id, "msn", sk.MSN, "skew", sk.Delta)
+				w.v.request(w, "PDT skew", true)
+			}
+			next = w.interval(pl.TargetDuration, changed)
+			stale := s.Reload.Stale
+			if stale == 0 {
+				stale = pl.TargetDuration*3/2 + next
+			}
+			if fetchStart.Sub(lastChange) > stale {
+				w.v.request(w, "stale playlist", true)
+				lastChange = fetchStart // ask again only after another stale period
+			}
+		}
+		// RFC 8216 §6.3.4: the wait is timed from the start of the load.
+		wait.Reset(next - clock.Now().Sub(fetchStart))
+		for waiting := true; waiting; {
+			select {
+			case <-wait.C():
+				waiting = false
+			case <-ageC:
+				ageC = nil
+				w.v.request(w, "URL reached its maximum age", true)
+			case <-ctx.Done():
+				return "", false
+			}
+		}
+	}
+}
+
+// interval returns the wait before the next reload.
+func (w *worker) interval(td time.Duration, changed bool) time.Duration {
+	r := w.v.s.Reload
+	var d time.Duration
+	switch {
+	case r.Interval > 0:
+		d = jitter(r.Interval, 0.9, 1.1)
+	case changed:
+		d = jitter(td, 1, 1.1)
+	default:
+		d = jitter(td/2, 1, 1.1)
+	}
+	d = max(d, r.Min)
+	if r.Max > 0 {
+		d = min(d, r.Max)
+	}
+	return d
+}
