@@ -241,7 +241,7 @@ func (c *Client) do(ctx context.Context, line string, idempotent bool) (string, 
 
 func (c *Client) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= c.cfg.Timeout {
-		return context.WithCancel(ctx)
+		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, c.cfg.Timeout)
 }

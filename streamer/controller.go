@@ -268,7 +268,11 @@ func (c *Controller) OnAir(ctx context.Context) (source, uri string, airTime tim
 // played yet (a live show holds the air) is still waiting, and comes
 // first, although Liquidsoap's own <queue>.queue leaves it out.
 func (c *Controller) DealerQueue(ctx context.Context) ([]string, error) {
-	rids, err := c.dealerRIDs(ctx)
+	sources, err := c.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rids, err := c.dealerRIDs(ctx, sources)
 	if err != nil {
 		return nil, err
 	}
@@ -286,17 +290,15 @@ func (c *Controller) DealerQueue(ctx context.Context) ([]string, error) {
 	return uris, nil
 }
 
-func (c *Controller) dealerRIDs(ctx context.Context) ([]int, error) {
+// dealerRIDs returns the ids of the dealer's waiting requests, given the
+// sources' state.
+func (c *Controller) dealerRIDs(ctx context.Context, sources []SourceStatus) ([]int, error) {
 	queued, err := c.client.Queue(ctx, c.dealer)
 	if err != nil {
 		return nil, err
 	}
-	sources, err := c.Sources(ctx)
-	if err != nil {
-		return nil, err
-	}
-	i := slices.IndexFunc(sources, func(s SourceStatus) bool { return s.ID == c.dealer })
-	if i < 0 || !sources[i].Ready || sources[i].RID != 0 {
+	d := c.dealerState(sources)
+	if !d.Ready || d.RID != 0 {
 		// Idle, or its current request is on air (or was, and resumes).
 		return queued, nil
 	}
@@ -329,6 +331,15 @@ func (c *Controller) dealerRIDs(ctx context.Context) ([]int, error) {
 	return append([]int{loaded}, queued...), nil
 }
 
+func (c *Controller) dealerState(sources []SourceStatus) SourceStatus {
+	for _, s := range sources {
+		if s.ID == c.dealer {
+			return s
+		}
+	}
+	return SourceStatus{ID: c.dealer}
+}
+
 // DealerRemaining returns the time left in the dealer's request on air;
 // playing is false when the dealer is not on air.
 func (c *Controller) DealerRemaining(ctx context.Context) (remaining time.Duration, playing bool, err error) {
@@ -336,30 +347,31 @@ func (c *Controller) DealerRemaining(ctx context.Context) (remaining time.Durati
 	if err != nil {
 		return 0, false, err
 	}
-	for _, s := range sources {
-		if s.ID == c.dealer && s.OnAir && s.RID != 0 {
-			return s.Remaining, true, nil
-		}
+	remaining, playing = dealerPlaying(c.dealerState(sources))
+	return remaining, playing, nil
+}
+
+func dealerPlaying(d SourceStatus) (time.Duration, bool) {
+	if d.OnAir && d.RID != 0 {
+		return d.Remaining, true
 	}
-	return 0, false, nil
+	return 0, false
 }
 
 // DealerFree reports whether a new diffusion can be pushed: nothing waits
 // in the dealer queue and the dealer is either off air or within Margin of
 // the end of its request.
 func (c *Controller) DealerFree(ctx context.Context) (bool, error) {
-	queue, err := c.dealerRIDs(ctx)
+	sources, err := c.Sources(ctx)
 	if err != nil {
 		return false, err
 	}
-	if len(queue) > 0 {
-		return false, nil
-	}
-	remaining, playing, err := c.DealerRemaining(ctx)
+	queue, err := c.dealerRIDs(ctx, sources)
 	if err != nil {
 		return false, err
 	}
-	return !playing || remaining < c.margin, nil
+	remaining, playing := dealerPlaying(c.dealerState(sources))
+	return len(queue) == 0 && (!playing || remaining < c.margin), nil
 }
 
 // Push appends uris, in order, to the dealer queue. Before sending

@@ -165,6 +165,16 @@ func TestLiquidsoap(t *testing.T) {
 			require.NoError(t, err)
 			return playing && r2 < r1-500*time.Millisecond
 		}, "remaining did not decrease from %s", r1)
+		// Free once within Margin of the end, with nothing queued.
+		for margin, want := range map[time.Duration]bool{time.Second: false, 30 * time.Second: true} {
+			mc, err := NewController(ControllerConfig{Station: st, Client: client, Margin: margin})
+			require.NoError(t, err)
+			free, err := mc.DealerFree(ctx)
+			require.NoError(t, err)
+			require.Equal(t, want, free, "margin %s", margin)
+			require.NoError(t, mc.Close(), "a borrowed client stays open")
+		}
+		require.NoError(t, client.Ping(ctx))
 		out, err := client.Remaining(ctx, "out")
 		require.NoError(t, err)
 		// The output counts the frames it has buffered too.
