@@ -150,7 +150,7 @@ func TestStationEnvAndDirs(t *testing.T) {
 	require.Equal(t, ClientConfig{Socket: "/srv/a.sock", InstanceCommand: "airkeep.instance"}, min.ClientConfig())
 }
 
-// TestCheckRunsAsRootOnlyWhenAllowed documents why AllowRoot exists: as
+// TestRootRefusedWithoutAllowRoot documents why AllowRoot exists: as
 // root, Liquidsoap refuses to stream unless the script allows it.
 func TestRootRefusedWithoutAllowRoot(t *testing.T) {
 	bin := needLiquidsoap(t)
