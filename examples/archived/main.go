@@ -1,0 +1,102 @@
+// Command archived serves a segment archive over HTTP with the API of
+// wubloader's restreamer: listings, segments, HLS playlists for any time
+// range, and rough cuts.
+//
+//	archived -dir ./segments -listen 127.0.0.1:8000
+//
+// Then, for example:
+//
+//	curl http://127.0.0.1:8000/files
+//	ffplay 'http://127.0.0.1:8000/playlist/STREAM.m3u8'
+//	curl -o cut.ts 'http://127.0.0.1:8000/cut/STREAM/source.ts?start=2026-11-23T14:00:00Z&end=2026-11-23T14:05:00Z'
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/airkeep/airkeep/archive"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "archived:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ error }
+
+// run serves until ctx ends. ready, if not nil, receives the address
+// listened on.
+func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- string) error {
+	fs := flag.NewFlagSet("archived", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "", "archive folder (required)")
+	listen := fs.String("listen", "127.0.0.1:8000", "address to serve on")
+	holdback := fs.Duration("live-holdback", 15*time.Second, "how much of a live playlist's edge is withheld while it has holes")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err}
+	}
+	if *dir == "" {
+		return usageError{errors.New("-dir is required")}
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	store, err := archive.NewDirStore(archive.DirConfig{Root: *dir, Logger: log})
+	if err != nil {
+		return err
+	}
+	// Temporary files left by a crashed writer; an hour is far longer than
+	// any write.
+	if n, err := store.CleanTemp(ctx, time.Hour, time.Now()); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("removed stale temporary files", "count", n)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           archive.NewHandler(store, archive.HandlerConfig{Logger: log, LiveHoldback: *holdback}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("serving archive", "dir", store.Root(), "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Let requests in flight finish; long cuts get a bounded grace.
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutCtx)
+	<-errc
+	log.Info("stopped")
+	return err
+}
