@@ -9,7 +9,8 @@
 // Commands and their output (stable; scripts rely on it):
 //
 //	on-air              one line per request on air: RID SOURCE TIME URI
-//	                    (TIME in RFC 3339 with the local offset, "-" if none)
+//	                    (TIME in RFC 3339 with the local offset, "-" if none),
+//	                    oldest first: the last line went on air last
 //	push QUEUE URI...   pushes each URI in order; prints each request id
 //	queue QUEUE         one line per waiting request: RID URI
 //	skip SOURCE         skips SOURCE's current track

@@ -107,8 +107,12 @@ func TestAgainstLiquidsoap(t *testing.T) {
 	defer os.RemoveAll(dir)
 	m3u := filepath.Join(dir, "music.m3u")
 	require.NoError(t, os.WriteFile(m3u, []byte("synth:shape=sine,frequency=330,duration=60\n"), 0o644))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	telnet := ln.Addr().String()
+	require.NoError(t, ln.Close())
 	st := &streamer.Station{
-		Name: "lsctl test", Socket: filepath.Join(dir, "ls.sock"), AllowRoot: os.Geteuid() == 0, Dummy: true,
+		Name: "lsctl test", Socket: filepath.Join(dir, "ls.sock"), Telnet: telnet, AllowRoot: os.Geteuid() == 0, Dummy: true,
 		Playlists: []streamer.Playlist{{ID: "music", Path: m3u}},
 	}
 	ready := make(chan struct{})
@@ -141,6 +145,9 @@ func TestAgainstLiquidsoap(t *testing.T) {
 	}
 
 	require.True(t, strings.HasPrefix(call("version"), "Liquidsoap 2."))
+	stdout, stderr, code := lsctl(t, "-telnet", telnet, "version")
+	require.Equal(t, 0, code, stderr)
+	require.Equal(t, call("version"), stdout, "telnet and socket answer alike")
 	require.Contains(t, call("list"), "dealer request.queue\n")
 	require.Contains(t, call("list"), "music playlist\n")
 	require.Contains(t, call("list"), "out output\n")
@@ -193,7 +200,7 @@ func TestAgainstLiquidsoap(t *testing.T) {
 	require.True(t, strings.HasPrefix(call("raw", "version"), "Liquidsoap 2."))
 
 	// Errors the server reports in band: exit 1.
-	stdout, stderr, code := lsctl(t, append(sock, "raw", "nosuchcommand")...)
+	stdout, stderr, code = lsctl(t, append(sock, "raw", "nosuchcommand")...)
 	require.Equal(t, 1, code)
 	require.Contains(t, stdout, "ERROR: unknown command")
 	require.Contains(t, stderr, "unknown command")
