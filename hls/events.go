@@ -206,6 +206,14 @@ type VariantStatus struct {
 	CountersSnapshot
 }
 
+// Drained reports whether the stream is not live and nothing is downloading
+// or queued: after the stream ended, everything it published that could be
+// fetched has been dealt with.
+func (s Status) Drained() bool {
+	t := s.Total()
+	return s.State != Recording && s.State != NotStarted && t.InFlight == 0 && t.Queued == 0
+}
+
 // Total sums the counters of every variant.
 func (s Status) Total() CountersSnapshot {
 	var t CountersSnapshot

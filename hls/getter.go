@@ -70,9 +70,12 @@ func (g *getter) run(ctx context.Context) {
 	active, n := 0, 0
 	stored, permanent, stopping := false, false, false
 	var lastErr error
+	var cancelAll func(error)
 	start := func() {
 		if g.v.hasFull(g.j) {
-			stored = true // another getter (new token, new worker) has it
+			// Another getter (a renewed token, a new worker) stored it.
+			stored = true
+			cancelAll(errSuperseded)
 			return
 		}
 		actx, cancel := context.WithCancelCause(ctx)
@@ -94,7 +97,7 @@ func (g *getter) run(ctx context.Context) {
 			})
 		}(n)
 	}
-	cancelAll := func(err error) {
+	cancelAll = func(err error) {
 		for _, c := range cancels {
 			c(err)
 		}

@@ -89,7 +89,7 @@ func (v *variant) run(ctx context.Context) {
 	v.workCtx, v.getCtx = ctx, getCtx
 	v.stopping = make(chan struct{})
 	v.mu.Lock()
-	v.requestLocked(nil, "", "start", false)
+	v.requestLocked(nil, "", "start", false, false)
 	v.unlock()
 
 	<-ctx.Done()
@@ -133,7 +133,9 @@ func (v *variant) newest() *worker {
 // worker on it. Only the newest worker may ask (wubloader's rule), and one
 // request runs at a time. fresh asks for a URL fresher than from's. v.mu
 // held.
-func (v *variant) requestLocked(from *worker, stale, reason string, fresh bool) {
+// A hand-over is counted when the worker being replaced was delivering;
+// replacements while waiting for the stream are only polling.
+func (v *variant) requestLocked(from *worker, stale, reason string, fresh, handover bool) {
 	if v.closed || v.requesting || (from != nil && from != v.newest()) {
 		return
 	}
@@ -158,10 +160,12 @@ func (v *variant) requestLocked(from *worker, stale, reason string, fresh bool) 
 		if v.closed {
 			return
 		}
-		if from != nil || reason != "start" {
+		if handover {
 			v.c.HandOvers.Add(1)
 			v.eventLocked(Event{Kind: EventHandOver, URI: u, Reason: reason})
 			v.s.log.Info("hand-over: new worker", "variant", v.name, "reason", reason)
+		} else {
+			v.s.log.Debug("new worker", "variant", v.name, "reason", reason)
 		}
 		v.startWorkerLocked(u)
 	}()
@@ -171,7 +175,7 @@ func (v *variant) requestLocked(from *worker, stale, reason string, fresh bool) 
 func (v *variant) request(from *worker, reason string, fresh bool) {
 	v.mu.Lock()
 	defer v.unlock()
-	v.requestLocked(from, "", reason, fresh)
+	v.requestLocked(from, "", reason, fresh, from != nil && from.working.Load())
 }
 
 func (v *variant) startWorkerLocked(u string) {
@@ -217,7 +221,7 @@ func (v *variant) workerDone(w *worker, reason string, fresh bool) {
 		if fresh {
 			stale = w.url
 		}
-		v.requestLocked(nil, stale, reason, fresh)
+		v.requestLocked(nil, stale, reason, fresh, w.working.Load() && reason != "ENDLIST")
 	}
 }
 
@@ -234,7 +238,8 @@ func pathKey(s *Segment) string {
 // onPlaylist takes a playlist a worker fetched at fetchStart: it reports
 // resets, gaps, discontinuities, dates the segments, queues the new ones
 // and promotes the worker when the playlist has real content. It returns
-// the number of new segments.
+// the number of segments new to the variant (not merely re-listed under a
+// renewed token).
 func (v *variant) onPlaylist(w *worker, pl *MediaPlaylist, fetchStart time.Time) int {
 	v.mu.Lock()
 	defer v.unlock()
@@ -242,10 +247,14 @@ func (v *variant) onPlaylist(w *worker, pl *MediaPlaylist, fetchStart time.Time)
 		return 0
 	}
 	segs := pl.Segments
-	var fresh []int
+	var fresh []int // segments to fetch: unseen URI (and range), or seen under another MSN
+	novel := 0      // of those, segments not known under another URI (a renewed token)
 	for i := range segs {
 		if e, ok := v.seen[segs[i].ID()]; !ok || e.msn != segs[i].MSN {
 			fresh = append(fresh, i)
+			if e, ok := v.paths[pathKey(&segs[i])]; !ok || e.msn != segs[i].MSN {
+				novel++
+			}
 		}
 	}
 
@@ -266,7 +275,7 @@ func (v *variant) onPlaylist(w *worker, pl *MediaPlaylist, fetchStart time.Time)
 			v.s.log.Warn("media sequence reset", "variant", v.name, "from", v.lastMSN, "to", segs[len(segs)-1].MSN, "epoch", v.epoch)
 			v.lastMSN = segs[len(segs)-1].MSN
 			clear(v.anchors)
-			v.requestLocked(w, "", "sequence reset", true)
+			v.requestLocked(w, "", "sequence reset", true, w.working.Load())
 		}
 	}
 	if len(fresh) > 0 {
@@ -314,7 +323,7 @@ func (v *variant) onPlaylist(w *worker, pl *MediaPlaylist, fetchStart time.Time)
 			break
 		}
 	}
-	if pl.Ended && len(fresh) == 0 {
+	if pl.Ended && novel == 0 {
 		real = false // an ended stream waiting to come back
 	}
 	if real && v.pending == w {
@@ -329,7 +338,7 @@ func (v *variant) onPlaylist(w *worker, pl *MediaPlaylist, fetchStart time.Time)
 		v.setLiveLocked(!pl.Ended)
 	}
 	v.pruneLocked(fetchStart, pl)
-	return len(fresh)
+	return novel
 }
 
 // dates returns each segment's archive start: its PDT, or, for a playlist
