@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/airkeep/airkeep/hls/hlstest"
+)
+
+// syncBuffer is a bytes.Buffer safe for the logger's and the progress
+// line's concurrent writes, as os.Stderr is.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestCaptureDemo(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr syncBuffer
+	err := run(t.Context(), []string{"-demo", "-faults", "-duration", "60s", "-speed", "20", "-progress", "20s", "-dir", dir}, &stdout, &stderr)
+	require.NoError(t, err, stderr.String())
+	out := stdout.String()
+	require.Contains(t, out, "capture finished after")
+	require.Regexp(t, `check: all \d+ published segments stored byte-exact`, out)
+	require.Regexp(t, `(?m)^source\s+\d+`, out)
+	require.Contains(t, stderr.String(), "recording | 480p:")
+	hours, err := filepath.Glob(filepath.Join(dir, "demo", "source", "*T*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, hours)
+}
+
+// TestCaptureURL records a real origin by URL and stops on cancel, as on
+// SIGINT: a clean interrupt is a success.
+func TestCaptureURL(t *testing.T) {
+	o, err := hlstest.New(hlstest.Config{Variants: []hlstest.VariantConfig{{Name: "hi", Resolution: "640x360", Bandwidth: 200_000}, {Name: "lo", Resolution: "320x180", Bandwidth: 80_000}}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(o.Handler())
+	defer srv.Close()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-url", srv.URL + hlstest.MasterPath("demo"), "-stream", "radio", "-variants", "source,360p,lo", "-progress", "0", "-dir", dir}, &stdout, &stderr)
+	}()
+	require.Eventually(t, func() bool {
+		n := 0
+		for _, v := range []string{"source", "360p", "lo"} {
+			m, _ := filepath.Glob(filepath.Join(dir, "radio", v, "*", "*-full-*.ts"))
+			if len(m) >= 6 {
+				n++
+			}
+		}
+		return n == 3
+	}, 20*time.Second, 20*time.Millisecond)
+	cancel()
+	require.NoError(t, <-done)
+	require.Contains(t, stdout.String(), "capture interrupted after")
+	for _, v := range []string{"source", "360p", "lo"} {
+		require.Regexp(t, `(?m)^`+v+`\s+[1-9]`, stdout.String())
+	}
+	_, err = os.Stat(filepath.Join(dir, "radio", "source"))
+	require.NoError(t, err)
+}
+
+func TestCaptureFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"-url", "http://x/m.m3u8", "-stream", "s"},
+		{"-url", "http://x/m.m3u8", "-dir", "d"},
+		{"-demo", "-url", "http://x", "-dir", "d"},
+		{"-demo", "-speed", "-1", "-dir", "d"},
+		{"-url", "http://x/m.m3u8", "-stream", "s", "-dir", "d", "-faults"},
+		{"-url", "ftp://x/m.m3u8", "-stream", "s", "-dir", "d"},
+		{"-url", "http://x/m.m3u8", "-stream", "../up", "-dir", "d"},
+		{"-nope"},
+	} {
+		err := run(t.Context(), args, io.Discard, io.Discard)
+		var ue usageError
+		require.ErrorAs(t, err, &ue, "%v", args)
+		require.False(t, strings.Contains(err.Error(), "panic"))
+	}
+}

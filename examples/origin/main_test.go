@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestOriginServesAndPublishes(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout, stderr syncBuffer
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-channels", "2", "-speed", "20", "-token-ttl", "1m"}, &stdout, &stderr, ready)
+	}()
+	addr := <-ready
+	resp, err := http.Get("http://" + addr + "/c/ch2/master.m3u8")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	require.Contains(t, string(body), "480p/index.m3u8?token=")
+	require.Eventually(t, func() bool {
+		return strings.Count(stdout.String(), "\n") >= 8
+	}, 10*time.Second, 10*time.Millisecond)
+	cancel()
+	require.NoError(t, <-done)
+	line := strings.SplitN(stdout.String(), "\n", 2)[0]
+	require.Regexp(t, `^published channel=ch[12] variant=(source|480p) epoch=0 msn=0 start=\S+Z duration=2\.0 size=\d+ sha256=[A-Za-z0-9_-]{43}$`, line)
+	require.Contains(t, stderr.String(), "origin: stopped after")
+}
+
+func TestOriginFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-variants", "source"},
+		{"-variants", "a:1x1:zero,b"},
+		{"-speed", "0"},
+		{"-channels", "0"},
+		{"-bogus"},
+		{"extra"},
+	} {
+		err := run(t.Context(), args, io.Discard, io.Discard, nil)
+		var ue usageError
+		require.ErrorAs(t, err, &ue, "%v", args)
+	}
+}
