@@ -35,51 +35,27 @@ func (l latencies) report(b *testing.B) {
 // socket: raw-baseline writes the same bytes on a plain connection and
 // reads up to the terminator; client goes through Client.OnAir (argument
 // check, deadline, liveness check, framing, parsing). The target is
-// client within 1.2× of the baseline.
+// client within 1.2x of the baseline. interleaved alternates the two in
+// each iteration, so that a machine whose load changes during the run
+// weighs on both alike, and reports their ratio.
 func BenchmarkOnAir(b *testing.B) {
 	st := benchStation(b)
-	var base, client time.Duration
+	ctx := context.Background()
 
 	b.Run("raw-baseline", func(b *testing.B) {
-		conn, err := net.Dial("unix", st.Socket)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer conn.Close()
-		r := bufio.NewReader(conn)
-		line := []byte("request.on_air\n")
-		var buf []byte
+		raw := newRawConn(b, st.Socket)
 		lat := make(latencies, 0, 1<<16)
 		b.ReportAllocs()
 		for b.Loop() {
 			t0 := time.Now()
-			if _, err := conn.Write(line); err != nil {
-				b.Fatal(err)
-			}
-			buf = buf[:0]
-			for !bytes.HasSuffix(buf, []byte(terminator)) {
-				chunk, err := r.ReadSlice('\n')
-				if err != nil {
-					b.Fatal(err)
-				}
-				buf = append(buf, chunk...)
-			}
+			raw.onAir(b)
 			lat = append(lat, time.Since(t0))
 		}
-		base = b.Elapsed() / time.Duration(b.N)
 		lat.report(b)
 	})
 
 	b.Run("client", func(b *testing.B) {
-		c, err := NewClient(st.ClientConfig())
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer c.Close()
-		ctx := context.Background()
-		if err := c.Ping(ctx); err != nil {
-			b.Fatal(err)
-		}
+		c := newBenchClient(b, st)
 		lat := make(latencies, 0, 1<<16)
 		b.ReportAllocs()
 		for b.Loop() {
@@ -89,12 +65,79 @@ func BenchmarkOnAir(b *testing.B) {
 			}
 			lat = append(lat, time.Since(t0))
 		}
-		client = b.Elapsed() / time.Duration(b.N)
 		lat.report(b)
 	})
-	if base > 0 && client > 0 {
-		b.Logf("client/baseline = %.3f (%s / %s per round trip)", float64(client)/float64(base), client, base)
+
+	b.Run("interleaved", func(b *testing.B) {
+		raw := newRawConn(b, st.Socket)
+		c := newBenchClient(b, st)
+		var rawLat, clientLat latencies
+		var rawSum, clientSum time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			raw.onAir(b)
+			t1 := time.Now()
+			if _, err := c.OnAir(ctx); err != nil {
+				b.Fatal(err)
+			}
+			t2 := time.Now()
+			rawLat, clientLat = append(rawLat, t1.Sub(t0)), append(clientLat, t2.Sub(t1))
+			rawSum, clientSum = rawSum+t1.Sub(t0), clientSum+t2.Sub(t1)
+		}
+		slices.Sort(rawLat)
+		slices.Sort(clientLat)
+		n := len(rawLat)
+		b.ReportMetric(float64(rawSum.Microseconds())/float64(n), "raw-µs/op")
+		b.ReportMetric(float64(clientSum.Microseconds())/float64(n), "client-µs/op")
+		b.ReportMetric(float64(clientSum)/float64(rawSum), "client/raw")
+		b.ReportMetric(float64(clientLat[n/2])/float64(rawLat[n/2]), "client/raw-p50")
+		b.ReportMetric(float64(clientLat[n*99/100])/float64(rawLat[n*99/100]), "client/raw-p99")
+	})
+}
+
+// rawConn is the baseline: a bare connection, the same bytes, the same
+// terminator, nothing else.
+type rawConn struct {
+	conn net.Conn
+	r    *bufio.Reader
+	buf  []byte
+}
+
+func newRawConn(b *testing.B, socket string) *rawConn {
+	conn, err := net.Dial("unix", socket)
+	if err != nil {
+		b.Fatal(err)
 	}
+	b.Cleanup(func() { conn.Close() })
+	return &rawConn{conn: conn, r: bufio.NewReader(conn)}
+}
+
+var onAirLine = []byte("request.on_air\n")
+
+func (rc *rawConn) onAir(b *testing.B) {
+	if _, err := rc.conn.Write(onAirLine); err != nil {
+		b.Fatal(err)
+	}
+	rc.buf = rc.buf[:0]
+	for !bytes.HasSuffix(rc.buf, []byte(terminator)) {
+		chunk, err := rc.r.ReadSlice('\n')
+		if err != nil {
+			b.Fatal(err)
+		}
+		rc.buf = append(rc.buf, chunk...)
+	}
+}
+
+func newBenchClient(b *testing.B, st *Station) *Client {
+	c, err := NewClient(st.ClientConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	if err := c.Ping(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return c
 }
 
 // TestMonitorLoad is the monitor-like load of the issue: 10 commands per
