@@ -51,6 +51,10 @@ type Item struct {
 type Timeline struct {
 	Query Query
 	Items []Item
+
+	// fingerprint identifies the listings the timeline was built from, so
+	// that what is derived from it (a playlist) can be cached.
+	fingerprint uint64
 }
 
 // HasHoles reports whether the timeline has any hole.
@@ -178,13 +182,14 @@ func (s *Selector) Best(ctx context.Context, q Query) (Timeline, error) {
 	// segments is 43,200 items.
 	first := start.Truncate(time.Hour).Add(-time.Hour)
 	hours := make([][]Entry, int(end.Truncate(time.Hour).Sub(first)/time.Hour)+1)
+	fps := make([]uint64, len(hours))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(listConcurrency)
 	for i := range hours {
 		h := FormatHour(first.Add(time.Duration(i) * time.Hour))
 		g.Go(func() error {
-			best, err := s.hour(gctx, q.Stream, q.Variant, h)
-			hours[i] = best
+			best, fp, err := s.hour(gctx, q.Stream, q.Variant, h)
+			hours[i], fps[i] = best, fp
 			return err
 		})
 	}
@@ -192,8 +197,9 @@ func (s *Selector) Best(ctx context.Context, q Query) (Timeline, error) {
 		return Timeline{}, err
 	}
 	total := 0
-	for _, best := range hours {
+	for i, best := range hours {
 		total += len(best)
+		tl.fingerprint = tl.fingerprint*1099511628211 ^ fps[i]
 	}
 	tl.Items = make([]Item, 0, total+2)
 hours:
@@ -263,19 +269,19 @@ func validateQuery(q Query) error {
 
 // hour returns the winners of one hour, from the cache when the hour's
 // listing has not changed.
-func (s *Selector) hour(ctx context.Context, stream, variant, hour string) ([]Entry, error) {
+func (s *Selector) hour(ctx context.Context, stream, variant, hour string) ([]Entry, uint64, error) {
 	l, err := s.store.List(ctx, stream, variant, hour)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	key := hourKey{stream, variant, hour}
 	fp := s.fingerprint(l.Segments)
 	if r, ok := s.hours.get(key); ok && r.fingerprint == fp {
-		return r.best, nil
+		return r.best, fp, nil
 	}
 	best := bestByStart(l.Segments)
 	s.hours.put(key, hourResult{fingerprint: fp, best: best})
-	return best, nil
+	return best, fp, nil
 }
 
 // fingerprint identifies a listing by every field that selection reads.

@@ -52,6 +52,15 @@ type Handler struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 	flight   singleflight.Group
+	// bodies caches generated media playlists by request, valid while the
+	// timeline's listings are unchanged: live viewers reload every few
+	// seconds and most reloads find nothing new.
+	bodies *lru[string, cachedBody]
+}
+
+type cachedBody struct {
+	fingerprint uint64
+	body        []byte
 }
 
 // NewHandler returns the HTTP API over store.
@@ -63,6 +72,7 @@ func NewHandler(store Store, cfg HandlerConfig) *Handler {
 		holdback: cfg.LiveHoldback,
 		log:      cfg.Logger,
 		mux:      http.NewServeMux(),
+		bodies:   newLRU[string, cachedBody](256),
 	}
 	if h.sel == nil {
 		h.sel = NewSelector(store, SelectorConfig{})
@@ -404,7 +414,11 @@ func (h *Handler) media(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
+		if c, ok := h.bodies.get(key); ok && c.fingerprint == tl.fingerprint {
+			return c.body, nil
+		}
 		body, _ := MediaPlaylist(tl, MediaPlaylistOptions{Live: live, LiveHoldback: h.holdback})
+		h.bodies.put(key, cachedBody{fingerprint: tl.fingerprint, body: body})
 		return body, nil
 	})
 	if err != nil {

@@ -443,3 +443,11 @@ func TestHTTPPlaylistPlaysInFFmpeg(t *testing.T) {
 		require.NoError(t, err, "ffmpeg could not play %s: %s", path, out)
 	}
 }
+
+func TestSegmentURI(t *testing.T) {
+	seg, err := archive.ParsePath(desertbusPath)
+	require.NoError(t, err)
+	require.Equal(t, "../../segments/desertbus/source/2019-11-13T02/45%3A51.608000-2.0-full-7IS92rssMzoSBQDIevHStbTNy-URRV3Vw-jzZ6pwOZM.ts", archive.SegmentURI(seg, "../../segments/"))
+	seg.Stream, seg.Variant = "radio été", "a:b"
+	require.Equal(t, "radio%20%C3%A9t%C3%A9/a%3Ab/2019-11-13T02/45%3A51.608000-2.0-full-7IS92rssMzoSBQDIevHStbTNy-URRV3Vw-jzZ6pwOZM.ts", archive.SegmentURI(seg, ""))
+}

@@ -116,12 +116,17 @@ type Seconds float64
 // with an exponent (below 1e-4, from 1e16) are written as Go's shortest
 // fixed notation instead; Validate refuses them, because wubloader cannot read
 // its own exponent form back.
-func (s Seconds) String() string {
-	str := strconv.FormatFloat(float64(s), 'f', -1, 64)
-	if !strings.ContainsRune(str, '.') {
-		str += ".0"
+func (s Seconds) String() string { return string(s.appendTo(nil)) }
+
+func (s Seconds) appendTo(b []byte) []byte {
+	start := len(b)
+	b = strconv.AppendFloat(b, float64(s), 'f', -1, 64)
+	for _, c := range b[start:] {
+		if c == '.' {
+			return b
+		}
 	}
-	return str
+	return append(b, ".0"...)
 }
 
 // Duration converts s to a time.Duration rounded to the microsecond, half
@@ -191,7 +196,7 @@ func (s Segment) appendStem(b []byte) []byte {
 	if s.bareZero && s.Duration == 0 {
 		b = append(b, '0')
 	} else {
-		b = append(b, s.Duration.String()...)
+		b = s.Duration.appendTo(b)
 	}
 	b = append(b, '-')
 	b = append(b, s.Type.String()...)

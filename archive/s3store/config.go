@@ -184,7 +184,7 @@ func (cfg Config) validate(getenv func(string) string) (settings, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if err := validateEndpoint(cfg.Endpoint); err != nil {
+	if err := ValidateEndpoint(cfg.Endpoint); err != nil {
 		return s, err
 	}
 	if cfg.Bucket == "" {
@@ -193,9 +193,12 @@ func (cfg Config) validate(getenv func(string) string) (settings, error) {
 	if err := s3utils.CheckValidBucketNameStrict(cfg.Bucket); err != nil {
 		return s, configError("Bucket", err.Error())
 	}
-	var err error
-	if s.prefix, err = normalizePrefix(cfg.Prefix); err != nil {
+	p, err := CleanPrefix(cfg.Prefix)
+	if err != nil {
 		return s, err
+	}
+	if p != "" {
+		s.prefix = p + "/"
 	}
 	if cfg.BucketLookup < LookupAuto || cfg.BucketLookup > LookupVirtualHost {
 		return s, configError("BucketLookup", "unknown lookup style")
@@ -282,10 +285,10 @@ func orDuration(d, def time.Duration) time.Duration {
 	return d
 }
 
-// validateEndpoint accepts HOST or HOST:PORT. A scheme or path is refused
-// rather than guessed at: http:// in an endpoint usually means the caller
-// wanted Insecure.
-func validateEndpoint(ep string) error {
+// ValidateEndpoint checks a Config.Endpoint: HOST or HOST:PORT. A scheme
+// or path is refused rather than guessed at: http:// in an endpoint usually
+// means the caller wanted Insecure.
+func ValidateEndpoint(ep string) error {
 	bad := func(reason string) error { return configError("Endpoint", reason) }
 	switch {
 	case ep == "":
@@ -310,9 +313,10 @@ func validateEndpoint(ep string) error {
 	return nil
 }
 
-// normalizePrefix checks a key prefix and returns it with one trailing
-// slash, or "" for the bucket root.
-func normalizePrefix(p string) (string, error) {
+// CleanPrefix checks a Config.Prefix and returns it without leading or
+// trailing slashes, "" for the bucket root. A bad prefix gets an
+// *archive.ConfigError for the field Prefix.
+func CleanPrefix(p string) (string, error) {
 	bad := func(reason string) (string, error) {
 		return "", configError("Prefix", reason+": "+strconv.Quote(p))
 	}
@@ -339,5 +343,5 @@ func normalizePrefix(p string) (string, error) {
 			}
 		}
 	}
-	return p + "/", nil
+	return p, nil
 }
