@@ -181,4 +181,3 @@ func BenchmarkBackfill10k(b *testing.B) {
 		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "segments/s")
 	})
 }
-
