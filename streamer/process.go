@@ -3,6 +3,7 @@
 package streamer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -271,8 +272,8 @@ func (p *Process) PID() int { return int(p.pid.Load()) }
 // Starts returns how many times Liquidsoap was started.
 func (p *Process) Starts() int { return int(p.starts.Load()) }
 
-// Script returns the script the process runs.
-func (p *Process) Script() []byte { return p.script }
+// Script returns a copy of the script the process runs.
+func (p *Process) Script() []byte { return bytes.Clone(p.script) }
 
 // Run supervises Liquidsoap until ctx ends (then it stops the process and
 // returns nil) or a failure it cannot recover from: the first start fails
