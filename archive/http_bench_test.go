@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/archive"
 )
 
@@ -167,7 +168,7 @@ func BenchmarkBackfill10k(b *testing.B) {
 	b.Run("backfill", func(b *testing.B) {
 		for b.Loop() {
 			local, _ := archive.NewDirStore(archive.DirConfig{Root: b.TempDir(), NoSync: true})
-			bf, err := archive.NewBackfiller(local, archive.BackfillConfig{Peers: []string{srv.URL}, Window: 365 * 24 * time.Hour, RecentCutoff: time.Nanosecond})
+			bf, err := archive.NewBackfiller(local, archive.BackfillConfig{Peers: []string{srv.URL}, Clock: airkeep.NewFakeClock(t0.Add(24 * time.Hour))})
 			if err != nil {
 				b.Fatal(err)
 			}
