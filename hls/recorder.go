@@ -109,13 +109,14 @@ func (r *Recorder) setState(to State, err error) {
 		r.mu.Unlock()
 		return
 	}
-	r.state, r.since = to, r.s.clock.Now()
+	at := r.s.clock.Now()
+	r.state, r.since = to, at
 	r.mu.Unlock()
 	if to != Restarting {
 		r.s.log.Info("state", "from", from.String(), "to", to.String())
 	}
 	if r.s.OnStateChange != nil {
-		r.s.OnStateChange(StateChange{From: from, To: to, Time: r.since, Err: err})
+		r.s.OnStateChange(StateChange{From: from, To: to, Time: at, Err: err})
 	}
 }
 
@@ -161,6 +162,8 @@ type session struct {
 
 	mu     sync.Mutex
 	failed error
+	// liveMu orders state changes computed by concurrent variants.
+	liveMu sync.Mutex
 }
 
 func newSession(r *Recorder) *session {
@@ -210,6 +213,8 @@ func (s *session) fail(err error) {
 // liveChanged recomputes the Recorder's state from its variants: recording
 // while any variant has a worker on a live playlist.
 func (s *session) liveChanged() {
+	s.liveMu.Lock()
+	defer s.liveMu.Unlock()
 	live := false
 	for _, v := range s.variants {
 		v.mu.Lock()

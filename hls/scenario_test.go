@@ -1,0 +1,327 @@
+package hls_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/airkeep/airkeep"
+	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/hls"
+	"github.com/airkeep/airkeep/hls/hlstest"
+)
+
+// rig runs a Recorder against an hlstest origin on one FakeClock. The
+// test moves time with drive; between steps it lets real I/O finish.
+type rig struct {
+	t        *testing.T
+	clock    *airkeep.FakeClock
+	origin   *hlstest.Origin
+	srv      *httptest.Server
+	store    *archive.MemStore
+	rec      *hls.Recorder
+	inflight atomic.Int64
+	hook     atomic.Pointer[func(w http.ResponseWriter, r *http.Request) bool]
+
+	mu     sync.Mutex
+	pubs   []hlstest.Published
+	events []hls.Event
+	states []hls.State
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	runErr error
+}
+
+var rigStart = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+
+func newRig(t *testing.T, ocfg hlstest.Config, rcfg hls.Config) *rig {
+	t.Helper()
+	r := &rig{t: t, clock: airkeep.NewFakeClock(rigStart), store: archive.NewMemStore()}
+	ocfg.Clock = r.clock
+	if ocfg.Variants == nil {
+		ocfg.Variants = []hlstest.VariantConfig{{Name: "source", Resolution: "640x360", Bandwidth: 80_000}, {Name: "480p", Resolution: "320x180", Bandwidth: 40_000}}
+	}
+	ocfg.OnPublish = func(p hlstest.Published) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.pubs = append(r.pubs, p)
+	}
+	o, err := hlstest.New(ocfg)
+	require.NoError(t, err)
+	r.origin = o
+	h := o.Handler()
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.inflight.Add(1)
+		defer r.inflight.Add(-1)
+		if f := r.hook.Load(); f != nil && (*f)(w, req) {
+			return
+		}
+		h.ServeHTTP(w, req)
+	}))
+	t.Cleanup(r.srv.Close)
+	rcfg.Stream = "radio"
+	rcfg.URL = r.srv.URL + hlstest.MasterPath("demo")
+	rcfg.Store = r.store
+	rcfg.Clock = r.clock
+	if rcfg.Variants == nil {
+		rcfg.Variants = []string{"source", "480p"}
+	}
+	if rcfg.Reload.MasterInterval == 0 {
+		rcfg.Reload.MasterInterval = 5 * time.Second
+	}
+	rcfg.OnEvent = func(e hls.Event) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.events = append(r.events, e)
+	}
+	rcfg.OnStateChange = func(c hls.StateChange) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.states = append(r.states, c.To)
+	}
+	r.rec, err = hls.New(rcfg)
+	require.NoError(t, err)
+	return r
+}
+
+func (r *rig) setHook(f func(w http.ResponseWriter, req *http.Request) bool) { r.hook.Store(&f) }
+
+func (r *rig) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	r.wg.Add(2)
+	go func() { defer r.wg.Done(); _ = r.origin.Run(ctx) }()
+	go func() { defer r.wg.Done(); r.runErr = r.rec.Run(ctx) }()
+}
+
+// settle lets the goroutines under test run until no request is in flight
+// and the fake clock's pending timers stop changing. It waits for real I/O
+// only; virtual time stands still meanwhile.
+func (r *rig) settle() {
+	stable, last := 0, -1
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+		runtime.Gosched()
+		p := r.clock.Pending()
+		if r.inflight.Load() == 0 && p == last {
+			if stable++; stable >= 3 {
+				return
+			}
+		} else {
+			stable = 0
+		}
+		last = p
+		time.Sleep(200 * time.Microsecond)
+	}
+}
+
+// drive advances the fake clock by step until d has passed.
+func (r *rig) drive(d, step time.Duration) {
+	for end := r.clock.Now().Add(d); r.clock.Now().Before(end); {
+		r.settle()
+		r.clock.Advance(step)
+	}
+	r.settle()
+}
+
+// finish ends the stream, drives until the capture has drained, stops the
+// Recorder (driving the shutdown grace) and checks every published segment.
+func (r *rig) finish() hlstest.CheckResult {
+	r.t.Helper()
+	r.origin.Finish()
+	for i := 0; i < 600 && !r.rec.Status().Drained(); i++ {
+		r.drive(500*time.Millisecond, 100*time.Millisecond)
+	}
+	require.True(r.t, r.rec.Status().Drained(), "capture did not drain: %+v", r.rec.Status())
+	r.stop()
+	r.mu.Lock()
+	pubs := append([]hlstest.Published(nil), r.pubs...)
+	r.mu.Unlock()
+	res, err := hlstest.Check(context.Background(), r.store, "radio", "demo", pubs)
+	require.NoError(r.t, err)
+	return res
+}
+
+func (r *rig) stop() {
+	r.cancel()
+	done := make(chan struct{})
+	go func() { r.wg.Wait(); close(done) }()
+	for {
+		select {
+		case <-done:
+			require.NoError(r.t, r.runErr)
+			require.Equal(r.t, hls.Stopped, r.rec.State())
+			return
+		default:
+			r.settle()
+			r.clock.Advance(time.Second) // the shutdown grace runs on the clock
+		}
+	}
+}
+
+func (r *rig) reasons(kind hls.EventKind) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, e := range r.events {
+		if e.Kind == kind {
+			out = append(out, e.Reason)
+		}
+	}
+	return out
+}
+
+func (r *rig) count(kind hls.EventKind) int { return len(r.reasons(kind)) }
+
+func TestScenarios(t *testing.T) {
+	tests := []struct {
+		name   string
+		origin hlstest.Config
+		rec    hls.Config
+		run    time.Duration
+		hook   func(r *rig) func(w http.ResponseWriter, req *http.Request) bool
+		check  func(t *testing.T, r *rig, st hls.Status)
+	}{
+		{
+			name:   "403 on the playlist hands over without losing a segment",
+			origin: hlstest.Config{Faults: hlstest.Faults{TokenTTL: 25 * time.Second}},
+			rec:    hls.Config{MaxURLAge: -1},
+			run:    70 * time.Second,
+			check: func(t *testing.T, r *rig, st hls.Status) {
+				require.Positive(t, st.Total().HandOvers)
+				require.Contains(t, r.reasons(hls.EventHandOver), "playlist 403")
+			},
+		},
+		{
+			name:   "URL max age rotates workers before the token expires",
+			origin: hlstest.Config{Faults: hlstest.Faults{TokenTTL: 30 * time.Second}},
+			rec:    hls.Config{MaxURLAge: 20 * time.Second},
+			run:    70 * time.Second,
+			check: func(t *testing.T, r *rig, st hls.Status) {
+				rs := r.reasons(hls.EventHandOver)
+				require.GreaterOrEqual(t, len(rs), 4, "3 rotations per variant: %v", rs)
+				for _, x := range rs {
+					require.Equal(t, "URL reached its maximum age", x)
+				}
+				require.Zero(t, st.Total().PlaylistErrors, "no URL was used until it expired")
+			},
+		},
+		{
+			name:   "ENDLIST then return resumes recording in a new epoch",
+			origin: hlstest.Config{Faults: hlstest.Faults{EndEvery: 30 * time.Second, EndFor: 20 * time.Second}},
+			run:    80 * time.Second,
+			check: func(t *testing.T, r *rig, st hls.Status) {
+				r.mu.Lock()
+				states := append([]hls.State(nil), r.states...)
+				r.mu.Unlock()
+				require.Equal(t, []hls.State{hls.WaitingForLive, hls.Recording, hls.WaitingForLive, hls.Recording, hls.WaitingForLive, hls.Stopped}, states)
+				require.EqualValues(t, 2, st.Total().Resets, "one reset per variant")
+				require.Equal(t, 2, r.count(hls.EventReset))
+			},
+		},
+		{
+			name:   "a frozen playlist triggers a hand-over to a fresh URL",
+			origin: hlstest.Config{Faults: hlstest.Faults{TokenTTL: time.Hour, FreezeEvery: 40 * time.Second, FreezeFor: 11 * time.Second}},
+			run:    60 * time.Second,
+			check: func(t *testing.T, r *rig, st hls.Status) {
+				require.Contains(t, r.reasons(hls.EventHandOver), "stale playlist")
+			},
+		},
+		{
+			name: "a media playlist URL is recorded as the first variant",
+			rec:  hls.Config{Variants: []string{"main"}},
+			run:  20 * time.Second,
+			hook: func(r *rig) func(w http.ResponseWriter, req *http.Request) bool {
+				return func(w http.ResponseWriter, req *http.Request) bool {
+					if req.URL.Path == hlstest.MasterPath("demo") {
+						http.Redirect(w, req, hlstest.MediaPath("demo", "source"), http.StatusFound)
+						return true
+					}
+					return false
+				}
+			},
+			check: func(t *testing.T, r *rig, st hls.Status) {
+				require.Len(t, st.Variants, 1)
+				require.Equal(t, "main", st.Variants[0].Name)
+				require.Positive(t, st.Variants[0].Full)
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, tt.origin, tt.rec)
+			if tt.hook != nil {
+				r.setHook(tt.hook(r))
+			}
+			r.start()
+			r.drive(tt.run, 100*time.Millisecond)
+			res := r.finish()
+			st := r.rec.Status()
+			if len(st.Variants) == 2 {
+				require.True(t, res.OK(), "missing %v corrupt %v", res.Missing, res.Corrupt)
+				require.Greater(t, res.Published, 20)
+			}
+			require.Zero(t, st.Total().Lost(), "%+v", st.Total())
+			tt.check(t, r, st)
+		})
+	}
+}
+
+func TestScenarioSequenceResetWithoutEnd(t *testing.T) {
+	// The origin's sequence jumps back to 0 and counts on from there, with
+	// the same URIs and no ENDLIST, as a packager restart can do.
+	r := newRig(t, hlstest.Config{}, hls.Config{Variants: []string{"source"}})
+	var shift atomic.Bool
+	var offset atomic.Int64 // subtracted from the origin's numbers once shifted
+	r.setHook(func(w http.ResponseWriter, req *http.Request) bool {
+		if !shift.Load() || !strings.HasSuffix(req.URL.Path, "/index.m3u8") {
+			return false
+		}
+		rw := httptest.NewRecorder()
+		r.origin.Handler().ServeHTTP(rw, req)
+		lines := strings.Split(rw.Body.String(), "\n")
+		for i, l := range lines {
+			if v, ok := strings.CutPrefix(l, "#EXT-X-MEDIA-SEQUENCE:"); ok {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				offset.CompareAndSwap(0, n)
+				lines[i] = "#EXT-X-MEDIA-SEQUENCE:" + strconv.FormatInt(n-offset.Load(), 10)
+			}
+		}
+		w.Header().Set("Content-Type", "application/vnd.apple.mpegurl")
+		_, _ = w.Write([]byte(strings.Join(lines, "\n")))
+		return true
+	})
+	r.start()
+	r.drive(30*time.Second, 100*time.Millisecond)
+	shift.Store(true)
+	r.drive(20*time.Second, 100*time.Millisecond)
+	r.stop()
+	st := r.rec.Status()
+	require.EqualValues(t, 1, st.Total().Resets)
+	require.Equal(t, 1, r.count(hls.EventReset))
+	// Segments listed again under new numbers count as new (URIs can be
+	// reused after a restart), but a full copy at the same start is
+	// already stored: nothing is stored twice.
+	require.Zero(t, st.Total().Lost())
+	require.Zero(t, st.Total().Partial)
+	names := map[string]int{}
+	hours, _ := r.store.Hours(context.Background(), "radio", "source")
+	for _, h := range hours {
+		l, _ := r.store.List(context.Background(), "radio", "source", h)
+		for _, e := range l.Segments {
+			names[e.Start.String()]++
+		}
+	}
+	for start, n := range names {
+		require.Equal(t, 1, n, "one file per start time (%s)", start)
+	}
+}
