@@ -13,14 +13,11 @@ import (
 // capture meets (a lost segment, a truncated one, a duplicate), then shows
 // what the archive holds and the best timeline over it.
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, dir := newFlags("demo", stderr)
+	fs, loc := newFlags("demo", stderr)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *dir == "" {
-		return usageError{fmt.Errorf("-dir is required")}
-	}
-	store, err := archive.NewDirStore(archive.DirConfig{Root: *dir})
+	store, err := loc.open(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -51,9 +48,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 		}
 	}
-	st := store.Stats().Snapshot()
+	var st archive.StatsSnapshot
+	if s, ok := store.(interface{ Stats() *archive.Stats }); ok {
+		st = s.Stats().Snapshot()
+	}
 	fmt.Fprintf(stdout, "wrote %d full and %d partial segments (%d bytes) into %s, dropped %d duplicates\n\n",
-		st.Full, st.Partial, st.Bytes, store.Root(), st.Duplicates)
+		st.Full, st.Partial, st.Bytes, loc.name(store), st.Duplicates)
 	for _, variant := range []string{"source", "480p"} {
 		q := archive.Query{Stream: "demo", Variant: variant, Start: start, End: start.Add(2 * time.Minute)}
 		tl, err := archive.Best(ctx, store, q)
@@ -71,8 +71,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		fmt.Fprintf(stdout, "demo/%s: %d segments, %d holes between %s and %s\n", variant, segs, holes, q.Start.Format(time.RFC3339), q.End.Format(time.RFC3339))
 	}
-	fmt.Fprintf(stdout, "\ntry: go run ./examples/archive best -dir %s -stream demo -variant 480p -start %s -end %s\n",
-		*dir, start.Format(time.RFC3339), start.Add(2*time.Minute).Format(time.RFC3339))
+	where := "-dir " + *loc.dir
+	if *loc.dir == "" {
+		where = "-store '" + loc.name(store) + "'"
+	}
+	fmt.Fprintf(stdout, "\ntry: go run ./examples/archive best %s -stream demo -variant 480p -start %s -end %s\n",
+		where, start.Format(time.RFC3339), start.Add(2*time.Minute).Format(time.RFC3339))
 	return nil
 }
 

@@ -1,11 +1,16 @@
 // Command archive inspects and checks a segment archive laid out as
-// wubloader lays it out.
+// wubloader lays it out, on a local disk or in an S3 bucket.
 //
 //	archive ls -dir DIR [-l] [-tombstones] [STREAM[/VARIANT[/HOUR]]]
 //	archive best -dir DIR -stream S -variant V -start T -end T
 //	archive verify -dir DIR [-workers N]
 //	archive cut -dir DIR -stream S -variant V -start T -end T [-allow-holes] > out.ts
 //	archive demo -dir DIR
+//
+// Every command takes -store URL in place of -dir DIR: a path, file://PATH,
+// or s3://BUCKET/PREFIX?endpoint=HOST:PORT&region=R&insecure=1 with the
+// credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (see
+// archive/storeurl).
 //
 // Times are RFC 3339, fractional seconds allowed. Output formats are stable;
 // scripts rely on them.
@@ -24,6 +29,8 @@ import (
 	"time"
 
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/archive/s3store"
+	"github.com/airkeep/airkeep/archive/storeurl"
 )
 
 const usage = `usage: archive COMMAND [flags]
@@ -84,52 +91,88 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	cmd, args := args[0], args[1:]
-	switch cmd {
-	case "ls":
-		return runLs(ctx, args, stdout, stderr)
-	case "best":
-		return runBest(ctx, args, stdout, stderr)
-	case "verify":
-		return runVerify(ctx, args, stdout, stderr)
-	case "cut":
-		return runCut(ctx, args, stdout, stderr)
-	case "demo":
-		return runDemo(ctx, args, stdout, stderr)
+	commands := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"ls": runLs, "best": runBest, "verify": runVerify, "cut": runCut, "demo": runDemo,
 	}
-	fmt.Fprint(stderr, usage)
-	return usageError{fmt.Errorf("unknown command %q", cmd)}
+	runCmd, ok := commands[cmd]
+	if !ok {
+		fmt.Fprint(stderr, usage)
+		return usageError{fmt.Errorf("unknown command %q", cmd)}
+	}
+	if err := runCmd(ctx, args, stdout, stderr); !errors.Is(err, errHelp) {
+		return err
+	}
+	return nil
 }
+
+// errHelp ends a command whose flags asked for -h: the flag package has
+// printed the usage, and the exit status is 0.
+var errHelp = errors.New("help requested")
 
 // parse parses a command's flags, mapping problems to usage errors.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil
+			return errHelp
 		}
 		return usageError{err}
 	}
 	return nil
 }
 
-func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+// location is where a command finds the archive: -dir or -store.
+type location struct{ dir, store *string }
+
+func newFlags(name string, stderr io.Writer) (*flag.FlagSet, location) {
 	fs := flag.NewFlagSet("archive "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "archive folder (required)")
-	return fs, dir
+	loc := location{
+		dir: fs.String("dir", "", "archive folder (this or -store is required)"),
+		store: fs.String("store", "", "archive URL, in place of -dir: a path, file://PATH, or\n"+
+			"s3://BUCKET/PREFIX?endpoint=HOST:PORT&region=R&insecure=1 with credentials\n"+
+			"in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+	}
+	return fs, loc
 }
 
-func openDir(dir string) (*archive.DirStore, error) {
-	if dir == "" {
-		return nil, usageError{errors.New("-dir is required")}
+// open opens the archive. Commands that read want it to exist; demo
+// (create) makes a missing folder.
+func (l location) open(ctx context.Context, create bool) (archive.Store, error) {
+	switch {
+	case *l.dir != "" && *l.store != "":
+		return nil, usageError{errors.New("give -dir or -store, not both")}
+	case *l.dir == "" && *l.store == "":
+		return nil, usageError{errors.New("-dir or -store is required")}
+	case *l.dir != "":
+		if !create {
+			if _, err := os.Stat(*l.dir); err != nil {
+				return nil, err
+			}
+		}
+		return archive.NewDirStore(archive.DirConfig{Root: *l.dir})
 	}
-	if _, err := os.Stat(dir); err != nil {
-		return nil, err
+	u, err := storeurl.Parse(*l.store)
+	if err != nil {
+		return nil, usageError{err}
 	}
-	return archive.NewDirStore(archive.DirConfig{Root: dir})
+	// A person is waiting: give up on an unreachable server sooner than
+	// a recorder would.
+	return u.Open(ctx, storeurl.Config{MustExist: !create, S3: s3store.Config{RetryTimeout: 15 * time.Second}})
+}
+
+// name says where the archive is, for messages: the folder, or the URL.
+func (l location) name(store archive.Store) string {
+	if ds, ok := store.(*archive.DirStore); ok && *l.dir != "" {
+		return ds.Root()
+	}
+	if u, err := storeurl.Parse(*l.store); err == nil {
+		return u.String()
+	}
+	return *l.store
 }
 
 func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, dir := newFlags("ls", stderr)
+	fs, loc := newFlags("ls", stderr)
 	long := fs.Bool("l", false, "show sizes: bytes per segment, or segments and bytes per folder")
 	tombstones := fs.Bool("tombstones", false, "also list tombstones, in an hour")
 	if err := parse(fs, args); err != nil {
@@ -138,7 +181,7 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 1 {
 		return usageError{errors.New("ls takes at most one STREAM[/VARIANT[/HOUR]] argument")}
 	}
-	store, err := openDir(*dir)
+	store, err := loc.open(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -190,7 +233,7 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // printFolders prints folder names, with -l the number of segments and
 // bytes under each.
-func printFolders(ctx context.Context, w io.Writer, store *archive.DirStore, names []string, long bool, path func(string) []string) error {
+func printFolders(ctx context.Context, w io.Writer, store archive.Store, names []string, long bool, path func(string) []string) error {
 	for _, n := range names {
 		if !long {
 			fmt.Fprintln(w, n)
@@ -211,7 +254,7 @@ func printFolders(ctx context.Context, w io.Writer, store *archive.DirStore, nam
 }
 
 // walk calls fn with every hour listing under the folder named by parts.
-func walk(ctx context.Context, store *archive.DirStore, parts []string, fn func(archive.Listing)) error {
+func walk(ctx context.Context, store archive.Store, parts []string, fn func(archive.Listing)) error {
 	switch len(parts) {
 	case 1:
 		variants, err := store.Variants(ctx, parts[0])
@@ -286,7 +329,7 @@ func (r rangeFlags) query() (archive.Query, error) {
 }
 
 func runBest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, dir := newFlags("best", stderr)
+	fs, loc := newFlags("best", stderr)
 	r := addRange(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -295,7 +338,7 @@ func runBest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	store, err := openDir(*dir)
+	store, err := loc.open(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -314,12 +357,12 @@ func runBest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, dir := newFlags("verify", stderr)
+	fs, loc := newFlags("verify", stderr)
 	workers := fs.Int("workers", 0, "segments hashed at once (0: one per CPU)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	store, err := openDir(*dir)
+	store, err := loc.open(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -342,7 +385,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func runCut(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, dir := newFlags("cut", stderr)
+	fs, loc := newFlags("cut", stderr)
 	r := addRange(fs)
 	allowHoles := fs.Bool("allow-holes", false, "cut across holes instead of refusing")
 	if err := parse(fs, args); err != nil {
@@ -352,7 +395,7 @@ func runCut(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	store, err := openDir(*dir)
+	store, err := loc.open(ctx, false)
 	if err != nil {
 		return err
 	}
