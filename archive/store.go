@@ -35,7 +35,9 @@ type Store interface {
 	// are hashed as they arrive and become visible only when committed.
 	Create(ctx context.Context, seg Segment) (SegmentWriter, error)
 	// Open returns the bytes of a stored segment, or ErrNotFound. A
-	// tombstoned segment can still be opened by name.
+	// tombstoned segment can still be opened by name. The reader may read
+	// under ctx: a backend that streams from the network (s3store) stops
+	// reading when ctx ends, so ctx must outlive the reader.
 	Open(ctx context.Context, seg Segment) (io.ReadSeekCloser, error)
 	// Streams lists the stream folders, sorted.
 	Streams(ctx context.Context) ([]string, error)
