@@ -88,6 +88,16 @@ func NewHandler(store Store, cfg HandlerConfig) *Handler {
 	h.mux.HandleFunc("GET /playlist/{file}", h.master)
 	h.mux.HandleFunc("GET /playlist/{stream}/{file}", h.media)
 	h.mux.HandleFunc("GET /cut/{stream}/{file}", h.cut)
+	// wubloader's backfiller also asks for "extras" folders (emotes,
+	// media); an airkeep archive holds none, and an empty list keeps such
+	// a peer's pass going.
+	h.mux.HandleFunc("GET /extras/{dir}", func(w http.ResponseWriter, r *http.Request) {
+		if err := ValidateComponent("extras folder", r.PathValue("dir")); err != nil {
+			nameStatus(w, err)
+			return
+		}
+		writeJSON(w, []string{})
+	})
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not found")
 	})

@@ -77,6 +77,7 @@ func TestHTTPFiles(t *testing.T) {
 		{"/files/s/v/2026-11-23T14?tombstones=true", 200, []string{segs[0].Name(), segs[1].TombstoneName(), segs[2].Name()}},
 		{"/files/nope", 200, []string{}},
 		{"/files/s/v/2026-11-23T15", 200, []string{}},
+		{"/extras/emotes", 200, []string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

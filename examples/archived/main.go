@@ -3,6 +3,7 @@
 // range, and rough cuts.
 //
 //	archived -dir ./segments -listen 127.0.0.1:8000
+//	archived -store 's3://bucket/prefix?endpoint=127.0.0.1:7070&insecure=1' -listen :8000
 //
 // Then, for example:
 //
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/archive/storeurl"
 )
 
 func main() {
@@ -48,7 +50,8 @@ type usageError struct{ error }
 func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- string) error {
 	fs := flag.NewFlagSet("archived", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "archive folder (required)")
+	dir := fs.String("dir", "", "archive folder (this or -store is required)")
+	storeURL := fs.String("store", "", "archive URL in place of -dir: a path, file://PATH, or\ns3://BUCKET/PREFIX?endpoint=HOST:PORT&insecure=1&region=R (credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
 	listen := fs.String("listen", "127.0.0.1:8000", "address to serve on")
 	holdback := fs.Duration("live-holdback", 15*time.Second, "how much of a live playlist's edge is withheld while it has holes")
 	if err := fs.Parse(args); err != nil {
@@ -57,20 +60,30 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		}
 		return usageError{err}
 	}
-	if *dir == "" {
-		return usageError{errors.New("-dir is required")}
+	if (*dir == "") == (*storeURL == "") {
+		return usageError{errors.New("give one of -dir or -store")}
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	store, err := archive.NewDirStore(archive.DirConfig{Root: *dir, Logger: log})
+	location := *storeURL
+	if location == "" {
+		location = *dir
+	}
+	u, err := storeurl.Parse(location)
+	if err != nil {
+		return usageError{err}
+	}
+	store, err := u.Open(ctx, storeurl.Config{Logger: log})
 	if err != nil {
 		return err
 	}
-	// Temporary files left by a crashed writer; an hour is far longer than
-	// any write.
-	if n, err := store.CleanTemp(ctx, time.Hour, time.Now()); err != nil {
-		return err
-	} else if n > 0 {
-		log.Info("removed stale temporary files", "count", n)
+	if ds, ok := store.(*archive.DirStore); ok {
+		// Temporary files left by a crashed writer; an hour is far longer
+		// than any write.
+		if n, err := ds.CleanTemp(ctx, time.Hour, time.Now()); err != nil {
+			return err
+		} else if n > 0 {
+			log.Info("removed stale temporary files", "count", n)
+		}
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -81,7 +94,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("serving archive", "dir", store.Root(), "addr", ln.Addr().String())
+	log.Info("serving archive", "store", u.String(), "addr", ln.Addr().String())
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

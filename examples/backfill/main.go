@@ -2,6 +2,7 @@
 // archived or wubloader's restreamer), verifying every segment's hash.
 //
 //	backfill -dir ./segments -nodes http://node2:8000,http://node3:8000 [-once] [-streams a,b]
+//	backfill -store 's3://bucket/prefix?endpoint=127.0.0.1:7070&insecure=1' -nodes http://node2:8000
 //
 // It prints one line per remote segment it fetched, skipped or rejected:
 //
@@ -31,6 +32,7 @@ import (
 	"time"
 
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/archive/storeurl"
 )
 
 func main() {
@@ -61,7 +63,8 @@ func list(s string) []string {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("backfill", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "archive folder to fill (required)")
+	dir := fs.String("dir", "", "archive folder to fill (this or -store is required)")
+	storeURL := fs.String("store", "", "archive URL in place of -dir: a path, file://PATH, or\ns3://BUCKET/PREFIX?endpoint=HOST:PORT&insecure=1&region=R (credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
 	nodes := fs.String("nodes", "", "comma-separated peer base URLs, e.g. http://node2:8000 (required)")
 	once := fs.Bool("once", false, "make one pass over every peer, then exit")
 	streams := fs.String("streams", "", "comma-separated streams to backfill (default: all)")
@@ -75,11 +78,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return usageError{err}
 	}
-	if *dir == "" || *nodes == "" {
-		return usageError{errors.New("-dir and -nodes are required")}
+	if (*dir == "") == (*storeURL == "") || *nodes == "" {
+		return usageError{errors.New("-nodes and one of -dir or -store are required")}
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	store, err := archive.NewDirStore(archive.DirConfig{Root: *dir, Logger: log})
+	location := *storeURL
+	if location == "" {
+		location = *dir
+	}
+	u, err := storeurl.Parse(location)
+	if err != nil {
+		return usageError{err}
+	}
+	store, err := u.Open(ctx, storeurl.Config{Logger: log})
 	if err != nil {
 		return err
 	}
