@@ -143,6 +143,7 @@ func (g *getter) run(ctx context.Context) {
 			retry = nil
 		}
 	}
+	g.v.s.log.Debug("getter done", "variant", g.v.name, "uri", g.j.seg.URI, "stored", stored, "attempts", n, "err", lastErr)
 	if !stored && !g.v.hasAny(g.j) {
 		g.v.gaveUp(g.j, lastErr)
 	}
@@ -250,8 +251,9 @@ func (g *getter) attempt(ctx context.Context, n int, onSoft func()) attemptResul
 	}
 	if err != nil {
 		err = cause(wctx, err)
-		if errors.Is(context.Cause(ctx), errSuperseded) || nb == 0 {
-			// A sibling stored it, or nothing of the segment arrived.
+		if errors.Is(context.Cause(ctx), errSuperseded) || nb == 0 || errors.Is(err, ErrTooLarge) {
+			// A sibling stored it, nothing of the segment arrived, or the
+			// body is not a segment we accept: keep nothing.
 			w.Abort()
 			return attemptResult{err: err, permanent: errors.Is(err, ErrTooLarge)}
 		}
@@ -262,7 +264,7 @@ func (g *getter) attempt(ctx context.Context, n int, onSoft func()) attemptResul
 		if cerr == nil {
 			g.v.onStored(j, seg, written)
 		}
-		return attemptResult{err: err, permanent: errors.Is(err, ErrTooLarge)}
+		return attemptResult{err: err}
 	}
 	typ := archive.Full
 	took := s.clock.Now().Sub(began)

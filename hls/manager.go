@@ -63,7 +63,9 @@ func (m *manager) resolve(ctx context.Context, name, stale string, fresh bool, s
 	for {
 		m.mu.Lock()
 		u, found := m.lookup(name)
-		haveFresh := !m.fetchedAt.IsZero() && !m.fetchedAt.Before(since)
+		// Fresh means fetched after the request: a fetch that began at the
+		// same instant may have served the very URL that failed.
+		haveFresh := m.fetchedAt.After(since)
 		usable := found && (!fresh || u != stale || haveFresh)
 		wait := m.nextAllowed.Sub(m.s.clock.Now())
 		m.mu.Unlock()

@@ -293,6 +293,20 @@ func (v *variant) onPlaylist(w *worker, pl *MediaPlaylist, fetchStart time.Time)
 		v.haveMSN = true
 	}
 
+	// PDT skew (wubloader #539): the segment whose tag jumped and every
+	// later one from this worker are suspect; a fresh worker may not skew.
+	skewAt := uint64(0)
+	if len(pl.Skews) > 0 {
+		sk := pl.Skews[0]
+		skewAt = sk.MSN
+		if w.skewed.CompareAndSwap(false, true) {
+			v.c.Skews.Add(1)
+			v.eventLocked(Event{Kind: EventSkew, URI: w.url, MSN: sk.MSN, Skew: sk.Delta})
+			v.s.log.Warn("PDT skew: later segments of this worker are suspect", "variant", v.name, "worker", w.id, "msn", sk.MSN, "skew", sk.Delta)
+			v.requestLocked(w, "", "PDT skew", true, w.working.Load())
+		}
+	}
+	skewed := w.skewed.Load()
 	starts := v.dates(pl, fetchStart)
 	for i := range segs {
 		s := &segs[i]
@@ -314,7 +328,7 @@ func (v *variant) onPlaylist(w *worker, pl *MediaPlaylist, fetchStart time.Time)
 			v.c.AdsSkipped.Add(1)
 			v.eventLocked(Event{Kind: EventAdSkipped, URI: s.URI, MSN: s.MSN})
 		default:
-			v.enqueueLocked(&job{seg: *s, start: starts[i], suspect: w.skewed.Load(), maps: w.maps, seen: fetchStart})
+			v.enqueueLocked(&job{seg: *s, start: starts[i], suspect: skewed && s.MSN >= skewAt, maps: w.maps, seen: fetchStart})
 		}
 	}
 	for i := range segs {

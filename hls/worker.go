@@ -104,13 +104,6 @@ func (w *worker) run(ctx context.Context) (reason string, fresh bool) {
 			if pl.Ended && (w.working.Load() || fresh > 0) {
 				return "ENDLIST", false
 			}
-			if len(pl.Skews) > 0 && w.skewed.CompareAndSwap(false, true) {
-				sk := pl.Skews[0]
-				w.v.c.Skews.Add(1)
-				w.v.event(Event{Kind: EventSkew, URI: w.url, MSN: sk.MSN, Skew: sk.Delta})
-				s.log.Warn("PDT skew: later segments of this worker are suspect", "variant", w.v.name, "worker", w.id, "msn", sk.MSN, "skew", sk.Delta)
-				w.v.request(w, "PDT skew", true)
-			}
 			next = w.interval(pl.TargetDuration, changed)
 			stale := s.Reload.Stale
 			if stale == 0 {

@@ -1,0 +1,298 @@
+package hls
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/stretchr/testify/require"
+
+	"github.com/airkeep/airkeep"
+	"github.com/airkeep/airkeep/archive"
+)
+
+// scripted is a media playlist server whose playlist the test writes.
+type scripted struct {
+	clock    *airkeep.FakeClock
+	mu       sync.Mutex
+	playlist string
+	loads    []time.Duration // virtual times of playlist requests, from t0
+	segs     map[string]int  // segment requests by path
+	inflight atomic.Int32
+}
+
+func newScripted(clock *airkeep.FakeClock) (*scripted, *httptest.Server) {
+	s := &scripted{clock: clock, segs: make(map[string]int)}
+	return s, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inflight.Add(1)
+		defer s.inflight.Add(-1)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if strings.HasSuffix(r.URL.Path, ".m3u8") {
+			s.loads = append(s.loads, clock.Now().Sub(t0))
+			w.Write([]byte(s.playlist))
+			return
+		}
+		s.segs[r.URL.Path]++
+		fmt.Fprintf(w, "segment %s", r.URL.Path)
+	}))
+}
+
+func (s *scripted) set(p string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.playlist = p
+}
+
+// media writes a live playlist of TD 6 with segments first..last.
+func media(first, last int, extra map[int]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:%d\n", first)
+	for i := first; i <= last; i++ {
+		b.WriteString(extra[i])
+		fmt.Fprintf(&b, "#EXT-X-PROGRAM-DATE-TIME:%s\n#EXTINF:6.0,\ns%d.ts\n", t0.Add(time.Duration(i)*6*time.Second).Format(time.RFC3339), i)
+	}
+	return b.String()
+}
+
+type recorderRig struct {
+	clock  *airkeep.FakeClock
+	srv    *scripted
+	rec    *Recorder
+	store  *archive.MemStore
+	events chan Event
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startScripted(t *testing.T, cfg Config, playlist string) *recorderRig {
+	t.Helper()
+	clock := airkeep.NewFakeClock(t0)
+	s, srv := newScripted(clock)
+	t.Cleanup(srv.Close)
+	s.set(playlist)
+	r := &recorderRig{clock: clock, srv: s, store: archive.NewMemStore(), events: make(chan Event, 1000), done: make(chan error, 1)}
+	cfg.Stream, cfg.URL, cfg.Store, cfg.Clock = "radio", srv.URL+"/live.m3u8", r.store, clock
+	cfg.OnEvent = func(e Event) { r.events <- e }
+	rec, err := New(cfg)
+	require.NoError(t, err)
+	r.rec = rec
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	go func() { r.done <- rec.Run(ctx) }()
+	return r
+}
+
+func (r *recorderRig) drive(d time.Duration) {
+	for end := r.clock.Now().Add(d); r.clock.Now().Before(end); {
+		settle(r.clock, &r.srv.inflight)
+		r.clock.Advance(100 * time.Millisecond)
+	}
+	settle(r.clock, &r.srv.inflight)
+}
+
+func (r *recorderRig) stop(t *testing.T) []Event {
+	r.cancel()
+	for {
+		select {
+		case err := <-r.done:
+			require.NoError(t, err)
+			var evs []Event
+			for {
+				select {
+				case e := <-r.events:
+					evs = append(evs, e)
+				default:
+					return evs
+				}
+			}
+		default:
+			settle(r.clock, &r.srv.inflight)
+			r.clock.Advance(time.Second)
+		}
+	}
+}
+
+// TestReloadSchedule checks RFC 8216 §6.3.4: after a load that changed
+// the playlist, wait the target duration; after one that did not, half of
+// it; both timed from the start of the previous load, with jitter only
+// upward.
+func TestReloadSchedule(t *testing.T) {
+	r := startScripted(t, Config{MaxURLAge: -1, Reload: Reload{Stale: time.Hour}}, media(0, 2, nil))
+	r.drive(7 * time.Second) // load 1 (new), load 2 6 s later (unchanged)
+	r.srv.set(media(0, 3, nil))
+	r.drive(4 * time.Second)  // load 3 3 s later (changed)
+	r.drive(10 * time.Second) // load 4 6 s later (unchanged), load 5 3 s later
+	r.stop(t)
+	r.srv.mu.Lock()
+	loads := append([]time.Duration(nil), r.srv.loads...)
+	r.srv.mu.Unlock()
+	// loads[0] is the manager's: it fetches the URL to tell a master from
+	// a media playlist. The worker's schedule starts at loads[1].
+	loads = loads[1:]
+	require.GreaterOrEqual(t, len(loads), 5)
+	want := []time.Duration{6 * time.Second, 3 * time.Second, 6 * time.Second, 3 * time.Second}
+	for i, w := range want {
+		got := loads[i+1] - loads[i]
+		require.GreaterOrEqual(t, got, w, "interval %d: %v", i, loads)
+		require.LessOrEqual(t, got, w*11/10+100*time.Millisecond, "interval %d: %v", i, loads)
+	}
+}
+
+func TestFixedInterval(t *testing.T) {
+	r := startScripted(t, Config{MaxURLAge: -1, Reload: Reload{Interval: 2 * time.Second, Stale: time.Hour}}, media(0, 2, nil))
+	r.drive(20 * time.Second)
+	r.stop(t)
+	r.srv.mu.Lock()
+	defer r.srv.mu.Unlock()
+	require.GreaterOrEqual(t, len(r.srv.loads), 9)
+	for i := 2; i < len(r.srv.loads); i++ { // loads[0] is the manager's
+		d := r.srv.loads[i] - r.srv.loads[i-1]
+		require.True(t, d >= 1800*time.Millisecond && d <= 2300*time.Millisecond, "interval %v", d)
+	}
+}
+
+func TestGapsAndTags(t *testing.T) {
+	r := startScripted(t, Config{MaxURLAge: -1, Reload: Reload{Stale: time.Hour}},
+		media(0, 3, map[int]string{2: "#EXT-X-GAP\n", 3: "#EXT-X-DISCONTINUITY\n"}))
+	r.drive(7 * time.Second)
+	r.srv.set(media(10, 12, nil)) // 4..9 were never listed
+	r.drive(7 * time.Second)
+	evs := r.stop(t)
+	kinds := map[EventKind][]Event{}
+	for _, e := range evs {
+		kinds[e.Kind] = append(kinds[e.Kind], e)
+	}
+	require.Len(t, kinds[EventGap], 1)
+	require.EqualValues(t, 6, kinds[EventGap][0].Missing)
+	require.EqualValues(t, 4, kinds[EventGap][0].MSN)
+	require.Len(t, kinds[EventGapTag], 1)
+	require.Len(t, kinds[EventDiscontinuity], 1)
+	require.Len(t, kinds[EventSegment], 6)
+	st := r.rec.Status().Total()
+	require.EqualValues(t, 6, st.Missing)
+	require.EqualValues(t, 1, st.GapTags)
+	require.EqualValues(t, 6, st.Lost())
+	r.srv.mu.Lock()
+	defer r.srv.mu.Unlock()
+	require.Zero(t, r.srv.segs["/s2.ts"], "a GAP segment is never requested")
+	require.Equal(t, 1, r.srv.segs["/s1.ts"])
+}
+
+func TestStalePlaylistHandsOver(t *testing.T) {
+	r := startScripted(t, Config{MaxURLAge: -1}, media(0, 2, nil))
+	r.drive(30 * time.Second) // never changes again
+	evs := r.stop(t)
+	var reasons []string
+	for _, e := range evs {
+		if e.Kind == EventHandOver {
+			reasons = append(reasons, e.Reason)
+		}
+	}
+	require.NotEmpty(t, reasons)
+	require.Equal(t, "stale playlist", reasons[0])
+}
+
+func TestPDTSkewMarksSuspect(t *testing.T) {
+	p := media(0, 1, nil) + "#EXT-X-PROGRAM-DATE-TIME:" + t0.Add(12*time.Second+500*time.Millisecond).Format(time.RFC3339Nano) + "\n#EXTINF:6.0,\ns2.ts\n"
+	r := startScripted(t, Config{MaxURLAge: -1, Reload: Reload{Stale: time.Hour}}, p)
+	r.drive(time.Second)
+	evs := r.stop(t)
+	var skew []Event
+	for _, e := range evs {
+		if e.Kind == EventSkew {
+			skew = append(skew, e)
+		}
+	}
+	require.Len(t, skew, 1)
+	require.Equal(t, 500*time.Millisecond, skew[0].Skew)
+	st := r.rec.Status().Total()
+	require.EqualValues(t, 1, st.Skews)
+	require.EqualValues(t, 1, st.Suspect, "the skewed segment and later ones are suspect")
+	require.EqualValues(t, 2, st.Full)
+}
+
+func TestConfigErrors(t *testing.T) {
+	store := archive.NewMemStore()
+	ok := Config{Stream: "s", URL: "https://x/m.m3u8", Store: store}
+	tests := []struct {
+		field string
+		edit  func(c *Config)
+	}{
+		{"Stream", func(c *Config) { c.Stream = "" }},
+		{"Stream", func(c *Config) { c.Stream = "../x" }},
+		{"URL", func(c *Config) { c.URL = "" }},
+		{"URL", func(c *Config) { c.URL = "ftp://x/m" }},
+		{"URL", func(c *Config) { c.Source = func(context.Context) (string, error) { return "", nil } }},
+		{"Store", func(c *Config) { c.Store = nil }},
+		{"Variants", func(c *Config) { c.Variants = []string{"a", "a"} }},
+		{"Variants", func(c *Config) { c.Variants = []string{"a/b"} }},
+		{"Timeouts.HeadersSoft", func(c *Config) { c.Timeouts.HeadersSoft = time.Minute; c.Timeouts.HeadersHard = time.Second }},
+		{"Timeouts.GiveUp", func(c *Config) { c.Timeouts.GiveUp = -1 }},
+		{"Reload.Max", func(c *Config) { c.Reload.Min = time.Second; c.Reload.Max = time.Millisecond }},
+		{"Limits.Getters", func(c *Config) { c.Limits.Getters = -1 }},
+	}
+	for _, tt := range tests {
+		c := ok
+		tt.edit(&c)
+		_, err := New(c)
+		var ce *ConfigError
+		require.ErrorAs(t, err, &ce)
+		require.Equal(t, tt.field, ce.Field)
+	}
+	_, err := New(ok)
+	require.NoError(t, err)
+}
+
+// TestRestartBacksOff has a Source that fails permanently: the task goes to
+// restarting and tries again later, more slowly each time.
+func TestRestartBacksOff(t *testing.T) {
+	clock := airkeep.NewFakeClock(t0)
+	var calls []time.Time
+	var mu sync.Mutex
+	var states []State
+	rec, err := New(Config{
+		Stream: "s", Store: archive.NewMemStore(), Clock: clock,
+		Source: func(context.Context) (string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls = append(calls, clock.Now())
+			return "", backoff.Permanent(errors.New("channel deleted"))
+		},
+		OnStateChange: func(c StateChange) {
+			mu.Lock()
+			defer mu.Unlock()
+			states = append(states, c.To)
+		},
+	})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- rec.Run(ctx) }()
+	var none atomic.Int32
+	for i := 0; i < 60; i++ {
+		settle(clock, &none)
+		clock.Advance(time.Second)
+	}
+	st := rec.Status()
+	require.GreaterOrEqual(t, st.Restarts, 3)
+	require.ErrorContains(t, st.LastErr, "channel deleted")
+	cancel()
+	require.NoError(t, <-done)
+	mu.Lock()
+	defer mu.Unlock()
+	for i := 2; i < len(calls); i++ {
+		require.Greater(t, calls[i].Sub(calls[i-1]), calls[i-1].Sub(calls[i-2])/2, "waits grow: %v", calls)
+	}
+	require.Equal(t, []State{WaitingForLive, Restarting, WaitingForLive}, states[:3])
+	require.Equal(t, Stopped, states[len(states)-1])
+	require.ErrorIs(t, rec.Run(context.Background()), ErrStopped)
+}
