@@ -5,11 +5,15 @@
 //	capture -url MASTER_URL -stream NAME -variants source,480p -dir ./segments
 //	capture -demo -duration 30s -dir ./segments
 //
-// -url may be a master or a media playlist. -demo starts a simulated live
-// origin in the same process (no network needed), captures it, ends the
-// stream after -duration, and checks that every segment it published is in
-// the archive byte for byte. All the work is done by package hls; this
-// program only wires it.
+//	capture -url 'http://host/live/{channel}/master.m3u8' -channels bbc1,bbc2 -store s3://bucket/seg?endpoint=…
+//
+// -url may be a master or a media playlist. -channels records several
+// streams at once, one per name, each named after its channel, with {channel}
+// in -url replaced by the name. -demo starts a simulated live origin in the
+// same process (no network needed), captures it, ends the stream after
+// -duration, and checks that every segment it published is in the archive
+// byte for byte. All the work is done by package hls; this program only
+// wires it.
 package main
 
 import (
@@ -22,6 +26,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,6 +34,7 @@ import (
 
 	"github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/archive/storeurl"
 	"github.com/airkeep/airkeep/hls"
 	"github.com/airkeep/airkeep/hls/hlstest"
 )
@@ -58,7 +64,10 @@ func main() {
 
 type options struct {
 	url, stream, variants, dir string
+	store, channels            string
+	streams                    []string
 	demo, faults, verbose      bool
+	noSync                     bool
 	duration, progress, maxAge time.Duration
 	reload                     time.Duration
 	speed                      float64
@@ -71,10 +80,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.url, "url", "", "master or media playlist URL to record")
 	fs.StringVar(&o.stream, "stream", "", "stream name: the archive's top folder (default \"demo\" with -demo)")
 	fs.StringVar(&o.variants, "variants", "", "comma-separated variant names: NAME, 480p, 720p60, source (default \"source\"; \"source,480p\" with -demo)")
-	fs.StringVar(&o.dir, "dir", "", "archive folder (required)")
+	fs.StringVar(&o.dir, "dir", "", "archive folder (or -store)")
+	fs.StringVar(&o.store, "store", "", "archive URL: a path, file:///path or s3://bucket/prefix?endpoint=host:port (instead of -dir)")
+	fs.BoolVar(&o.noSync, "nosync", false, "do not fsync segment files (faster; a power cut may lose the last ones)")
+	fs.StringVar(&o.channels, "channels", "", "record several streams: comma-separated names, or a count N for ch1..chN; {channel} in -url is replaced by each")
 	fs.BoolVar(&o.demo, "demo", false, "record a simulated live origin started in this process, then check the archive against it")
 	fs.BoolVar(&o.faults, "faults", false, "with -demo: inject every fault (500s, stalls, truncated bodies, expiring tokens, frozen playlists, stream restarts)")
-	fs.Float64Var(&o.speed, "speed", 1, "with -demo: run the origin's and the capture's clocks this many times faster than real time")
+	fs.Float64Var(&o.speed, "speed", 1, "run the capture's clock (and the -demo origin's) this many times faster than real time: for load tests against a sped-up origin")
 	fs.DurationVar(&o.duration, "duration", 0, "stop after this long (0: until SIGINT; 30s with -demo)")
 	fs.DurationVar(&o.progress, "progress", 5*time.Second, "interval between progress lines on stderr (0: none)")
 	fs.DurationVar(&o.maxAge, "max-url-age", 0, "renew media playlist URLs after this long (0: 20h)")
@@ -89,14 +101,40 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
-	if o.dir == "" {
-		return o, usageError{errors.New("-dir is required")}
+	switch {
+	case o.dir == "" && o.store == "":
+		return o, usageError{errors.New("-dir or -store is required")}
+	case o.dir != "" && o.store != "":
+		return o, usageError{errors.New("-dir and -store exclude each other")}
+	case o.store == "":
+		o.store = o.dir
+	}
+	if o.speed <= 0 {
+		return o, usageError{errors.New("-speed must be positive")}
+	}
+	if o.channels != "" {
+		if n, err := strconv.Atoi(o.channels); err == nil {
+			if n < 1 || n > 100000 {
+				return o, usageError{errors.New("-channels: count out of range")}
+			}
+			for i := 1; i <= n; i++ {
+				o.streams = append(o.streams, "ch"+strconv.Itoa(i))
+			}
+		} else {
+			o.streams = strings.Split(o.channels, ",")
+		}
+		if o.stream != "" {
+			return o, usageError{errors.New("-stream and -channels exclude each other: streams are named after channels")}
+		}
+		if !o.demo && !strings.Contains(o.url, "{channel}") {
+			return o, usageError{errors.New("-channels needs {channel} in -url")}
+		}
 	}
 	if o.demo {
 		if o.url != "" {
 			return o, usageError{errors.New("-demo and -url exclude each other")}
 		}
-		if o.stream == "" {
+		if o.stream == "" && o.streams == nil {
 			o.stream = "demo"
 		}
 		if o.variants == "" {
@@ -105,19 +143,19 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		if o.duration == 0 {
 			o.duration = 30 * time.Second
 		}
-		if o.speed <= 0 {
-			return o, usageError{errors.New("-speed must be positive")}
-		}
 	} else {
 		if o.url == "" {
 			return o, usageError{errors.New("-url or -demo is required")}
 		}
-		if o.stream == "" {
+		if o.stream == "" && o.streams == nil {
 			return o, usageError{errors.New("-stream is required")}
 		}
-		if o.faults || o.speed != 1 {
-			return o, usageError{errors.New("-faults and -speed go with -demo")}
+		if o.faults {
+			return o, usageError{errors.New("-faults goes with -demo")}
 		}
+	}
+	if o.streams == nil {
+		o.streams = []string{o.stream}
 	}
 	if o.variants == "" {
 		o.variants = "source"
@@ -138,37 +176,54 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	store, err := archive.NewDirStore(archive.DirConfig{Root: o.dir})
+	store, err := storeurl.Open(ctx, o.store, storeurl.Config{Dir: archive.DirConfig{NoSync: o.noSync}, Logger: logger})
 	if err != nil {
+		var se *storeurl.Error
+		if errors.As(err, &se) {
+			return usageError{err}
+		}
 		return err
 	}
-	cfg := hls.Config{
-		Stream:    o.stream,
-		URL:       o.url,
-		Variants:  strings.Split(o.variants, ","),
-		Store:     store,
-		Logger:    logger,
-		MaxURLAge: o.maxAge,
-		Reload:    hls.Reload{Interval: o.reload},
-	}
 
+	var clock airkeep.Clock = airkeep.SystemClock()
+	if o.speed != 1 {
+		clock = hlstest.NewScaledClock(time.Now(), o.speed)
+	}
 	var demo *demoOrigin
 	if o.demo {
-		if demo, err = startDemo(o, logger); err != nil {
+		if demo, err = startDemo(o, clock, logger); err != nil {
 			return err
 		}
 		defer demo.close()
-		cfg.URL = demo.url
-		cfg.Clock = demo.clock
-		cfg.Reload.MasterInterval = 5 * time.Second
-		if o.faults {
-			cfg.MaxURLAge = 45 * time.Second // renew before the demo's 60 s tokens expire
-		}
 	}
-	clock := airkeep.OrSystem(cfg.Clock)
-	rec, err := hls.New(cfg)
-	if err != nil {
-		return usageError{err}
+	// One Recorder per stream; they share connections and per-host limits.
+	client := hls.DefaultHTTPClient(64)
+	defer client.CloseIdleConnections()
+	hosts := hls.NewHostLimiter(64)
+	recs := make([]*hls.Recorder, len(o.streams))
+	for i, name := range o.streams {
+		cfg := hls.Config{
+			Stream:     name,
+			URL:        strings.ReplaceAll(o.url, "{channel}", name),
+			Variants:   strings.Split(o.variants, ","),
+			Store:      store,
+			HTTPClient: client,
+			Hosts:      hosts,
+			Clock:      clock,
+			Logger:     logger,
+			MaxURLAge:  o.maxAge,
+			Reload:     hls.Reload{Interval: o.reload},
+		}
+		if demo != nil {
+			cfg.URL = demo.base + hlstest.MasterPath(demo.channel(i))
+			cfg.Reload.MasterInterval = 5 * time.Second
+			if o.faults {
+				cfg.MaxURLAge = 45 * time.Second // renew before the demo's 60 s tokens expire
+			}
+		}
+		if recs[i], err = hls.New(cfg); err != nil {
+			return usageError{err}
+		}
 	}
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -178,17 +233,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = demo.origin.Run(runCtx) }()
 	}
-	runErr := make(chan error, 1)
-	wg.Add(1)
-	go func() { defer wg.Done(); runErr <- rec.Run(runCtx) }()
+	runErrs := make(chan error, len(recs))
+	for _, rec := range recs {
+		wg.Add(1)
+		go func() { defer wg.Done(); runErrs <- rec.Run(runCtx) }()
+	}
 
 	began := clock.Now()
 	progress := newProgress(stderr)
+	ticker := clock.NewTimer(o.progress)
+	defer ticker.Stop()
 	var tick <-chan time.Time
-	var ticker airkeep.Timer
 	if o.progress > 0 {
-		ticker = clock.NewTimer(o.progress)
-		defer ticker.Stop()
 		tick = ticker.C()
 	}
 	var end <-chan time.Time
@@ -197,8 +253,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer t.Stop()
 		end = t.C()
 	}
+	poll := clock.NewTimer(time.Hour)
+	defer poll.Stop()
 	var drain <-chan time.Time // polls for the end of a finished demo stream
-	var drainTimer airkeep.Timer
 	interrupted := false
 loop:
 	for {
@@ -207,7 +264,7 @@ loop:
 			interrupted = true
 			break loop
 		case <-tick:
-			progress.line(clock.Now().Sub(began), rec.Status())
+			progress.line(clock.Now().Sub(began), statuses(recs))
 			ticker.Reset(o.progress)
 		case <-end:
 			end = nil
@@ -216,62 +273,94 @@ loop:
 			}
 			// End the stream and let the capture take its last segments.
 			demo.origin.Finish()
-			drainTimer = clock.NewTimer(time.Second)
-			defer drainTimer.Stop()
-			drain = drainTimer.C()
+			poll.Reset(time.Second)
+			drain = poll.C()
 		case <-drain:
-			if rec.Status().Drained() {
+			if drained(recs) {
 				break loop
 			}
-			drainTimer.Reset(time.Second)
+			poll.Reset(time.Second)
 		}
 	}
 	cancel()
 	wg.Wait()
-	if err := <-runErr; err != nil {
-		return err
-	}
-	progress.done()
-	st := rec.Status()
-	summary(stdout, o, clock.Now().Sub(began), st, interrupted)
-	if demo != nil && !interrupted {
-		res, err := hlstest.Check(context.Background(), store, o.stream, "demo", demo.published())
+	close(runErrs)
+	for err := range runErrs {
 		if err != nil {
 			return err
 		}
-		if !res.OK() {
-			fmt.Fprintf(stdout, "check: %d of %d published segments stored byte-exact; missing %v; corrupt %v\n",
-				res.Stored, res.Published, res.Missing, res.Corrupt)
+	}
+	progress.done()
+	sts := statuses(recs)
+	summary(stdout, o, clock.Now().Sub(began), sts, interrupted)
+	if demo != nil && !interrupted {
+		pubs := demo.published()
+		ok, total := true, 0
+		for i, name := range o.streams {
+			res, err := hlstest.Check(context.Background(), store, name, demo.channel(i), pubs)
+			if err != nil {
+				return err
+			}
+			total += res.Published
+			if !res.OK() {
+				ok = false
+				fmt.Fprintf(stdout, "check %s: %d of %d published segments stored byte-exact; missing %v; corrupt %v\n",
+					name, res.Stored, res.Published, res.Missing, res.Corrupt)
+			}
+		}
+		if !ok {
 			return errCheck
 		}
-		fmt.Fprintf(stdout, "check: all %d published segments stored byte-exact (re-hashed from %s)\n", res.Published, o.dir)
-		fmt.Fprintf(stdout, "next:  go run ./examples/archive ls -l -dir %s %s\n", o.dir, o.stream)
+		fmt.Fprintf(stdout, "check: all %d published segments stored byte-exact (re-hashed from %s)\n", total, o.store)
+		if o.dir != "" {
+			fmt.Fprintf(stdout, "next:  go run ./examples/archive ls -l -dir %s %s\n", o.dir, o.streams[0])
+		}
 	}
 	return nil
+}
+
+func statuses(recs []*hls.Recorder) []hls.Status {
+	out := make([]hls.Status, len(recs))
+	for i, r := range recs {
+		out[i] = r.Status()
+	}
+	return out
+}
+
+func drained(recs []*hls.Recorder) bool {
+	for _, r := range recs {
+		if !r.Status().Drained() {
+			return false
+		}
+	}
+	return true
 }
 
 // demoOrigin is the simulated origin of -demo, on loopback.
 type demoOrigin struct {
 	origin *hlstest.Origin
 	srv    *httptest.Server
-	url    string
-	clock  airkeep.Clock
+	base   string
+	names  []string
 	mu     sync.Mutex
 	pubs   []hlstest.Published
 }
 
-func startDemo(o options, logger *slog.Logger) (*demoOrigin, error) {
-	d := &demoOrigin{clock: airkeep.SystemClock()}
-	if o.speed != 1 {
-		d.clock = hlstest.NewScaledClock(time.Now(), o.speed)
-	}
+func startDemo(o options, clock airkeep.Clock, logger *slog.Logger) (*demoOrigin, error) {
+	d := &demoOrigin{names: o.streams}
 	cfg := hlstest.Config{
-		Clock: d.clock,
+		Channels: o.streams,
+		Clock:    clock,
 		OnPublish: func(p hlstest.Published) {
 			d.mu.Lock()
 			defer d.mu.Unlock()
 			d.pubs = append(d.pubs, p)
 		},
+	}
+	if len(o.streams) > 10 {
+		// Many channels: small segments, so the origin's memory stays out
+		// of the way of what is measured.
+		cfg.Variants = []hlstest.VariantConfig{{Name: "source", Resolution: "1280x720", Bandwidth: 64_000}, {Name: "480p", Resolution: "854x480", Bandwidth: 32_000}}
 	}
 	if o.faults {
 		cfg.Faults = hlstest.Faults{
@@ -287,10 +376,12 @@ func startDemo(o options, logger *slog.Logger) (*demoOrigin, error) {
 	}
 	d.origin = origin
 	d.srv = httptest.NewServer(origin.Handler())
-	d.url = d.srv.URL + hlstest.MasterPath("demo")
-	logger.Info("demo origin started", "url", d.url, "faults", o.faults, "speed", o.speed)
+	d.base = d.srv.URL
+	logger.Info("demo origin started", "url", d.base+hlstest.MasterPath(o.streams[0]), "channels", len(o.streams), "faults", o.faults, "speed", o.speed)
 	return d, nil
 }
+
+func (d *demoOrigin) channel(i int) string { return d.names[i] }
 
 func (d *demoOrigin) published() []hlstest.Published {
 	d.mu.Lock()
@@ -318,10 +409,20 @@ func newProgress(w io.Writer) *progress {
 	return p
 }
 
-func (p *progress) line(elapsed time.Duration, st hls.Status) {
+func (p *progress) line(elapsed time.Duration, sts []hls.Status) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", elapsed.Truncate(time.Second), st.State)
-	for _, v := range st.Variants {
+	live := 0
+	for _, st := range sts {
+		if st.State == hls.Recording {
+			live++
+		}
+	}
+	if len(sts) == 1 {
+		fmt.Fprintf(&b, "%s %s", elapsed.Truncate(time.Second), sts[0].State)
+	} else {
+		fmt.Fprintf(&b, "%s %d/%d recording", elapsed.Truncate(time.Second), live, len(sts))
+	}
+	for _, v := range byVariant(sts) {
 		fmt.Fprintf(&b, " | %s: %d segs %s %d partial %d gaps", v.Name, v.Segments(), mb(v.Bytes), v.Partial, v.Lost())
 	}
 	if p.tty {
@@ -332,6 +433,24 @@ func (p *progress) line(elapsed time.Duration, st hls.Status) {
 	fmt.Fprintln(p.w, b.String())
 }
 
+// byVariant sums each variant's counters over every stream.
+func byVariant(sts []hls.Status) []hls.VariantStatus {
+	var out []hls.VariantStatus
+	idx := map[string]int{}
+	for _, st := range sts {
+		for _, v := range st.Variants {
+			i, ok := idx[v.Name]
+			if !ok {
+				i = len(out)
+				idx[v.Name] = i
+				out = append(out, hls.VariantStatus{Name: v.Name})
+			}
+			out[i].CountersSnapshot = hls.Status{Variants: []hls.VariantStatus{out[i], v}}.Total()
+		}
+	}
+	return out
+}
+
 func (p *progress) done() {
 	if p.tty && p.n > 0 {
 		fmt.Fprintln(p.w)
@@ -340,16 +459,24 @@ func (p *progress) done() {
 
 func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
 
-func summary(w io.Writer, o options, elapsed time.Duration, st hls.Status, interrupted bool) {
+func summary(w io.Writer, o options, elapsed time.Duration, sts []hls.Status, interrupted bool) {
 	how := "finished"
 	if interrupted {
 		how = "interrupted"
 	}
-	fmt.Fprintf(w, "capture %s after %s: stream %q into %s, %d restarts\n", how, elapsed.Truncate(time.Second), o.stream, o.dir, st.Restarts)
-	fmt.Fprintf(w, "%-10s %8s %8s %8s %8s %10s %6s %9s %8s %7s %6s\n",
+	restarts := 0
+	for _, st := range sts {
+		restarts += st.Restarts
+	}
+	what := fmt.Sprintf("stream %q", o.streams[0])
+	if len(sts) > 1 {
+		what = fmt.Sprintf("%d streams", len(sts))
+	}
+	fmt.Fprintf(w, "capture %s after %s: %s into %s, %d restarts\n", how, elapsed.Truncate(time.Second), what, o.store, restarts)
+	fmt.Fprintf(w, "%-10s %8s %8s %8s %8s %12s %6s %9s %8s %7s %6s\n",
 		"variant", "segments", "full", "suspect", "partial", "bytes", "gaps", "given-up", "dropped", "resets", "hand")
-	for _, v := range st.Variants {
-		fmt.Fprintf(w, "%-10s %8d %8d %8d %8d %10d %6d %9d %8d %7d %6d\n",
+	for _, v := range byVariant(sts) {
+		fmt.Fprintf(w, "%-10s %8d %8d %8d %8d %12d %6d %9d %8d %7d %6d\n",
 			v.Name, v.Segments(), v.Full, v.Suspect, v.Partial, v.Bytes, v.Missing, v.GiveUps, v.Dropped, v.Resets, v.HandOvers)
 	}
 }

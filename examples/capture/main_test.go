@@ -85,6 +85,21 @@ func TestCaptureURL(t *testing.T) {
 	require.NoError(t, err)
 }
 
+// TestCaptureChannels records three channels of the demo origin into a
+// store given by URL.
+func TestCaptureChannels(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr syncBuffer
+	err := run(t.Context(), []string{"-demo", "-channels", "3", "-duration", "20s", "-speed", "20", "-progress", "0", "-nosync", "-store", "file://" + dir}, &stdout, &stderr)
+	require.NoError(t, err, stderr.String())
+	require.Contains(t, stdout.String(), "3 streams")
+	require.Regexp(t, `check: all \d+ published segments stored byte-exact`, stdout.String())
+	for _, ch := range []string{"ch1", "ch2", "ch3"} {
+		m, _ := filepath.Glob(filepath.Join(dir, ch, "480p", "*", "*-full-*.ts"))
+		require.NotEmpty(t, m, ch)
+	}
+}
+
 func TestCaptureFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{},
@@ -93,6 +108,10 @@ func TestCaptureFlags(t *testing.T) {
 		{"-demo", "-url", "http://x", "-dir", "d"},
 		{"-demo", "-speed", "-1", "-dir", "d"},
 		{"-url", "http://x/m.m3u8", "-stream", "s", "-dir", "d", "-faults"},
+		{"-url", "http://x/m.m3u8", "-stream", "s", "-dir", "d", "-store", "e"},
+		{"-url", "http://x/m.m3u8", "-channels", "a,b", "-dir", "d"},
+		{"-url", "http://x/{channel}.m3u8", "-channels", "a,b", "-stream", "s", "-dir", "d"},
+		{"-url", "http://x/m.m3u8", "-stream", "s", "-store", "s3://"},
 		{"-url", "ftp://x/m.m3u8", "-stream", "s", "-dir", "d"},
 		{"-url", "http://x/m.m3u8", "-stream", "../up", "-dir", "d"},
 		{"-nope"},
