@@ -155,13 +155,15 @@ func transient(err error) bool {
 
 func transientNet(err error) bool {
 	var (
+		verifyErr *tls.CertificateVerificationError
 		unknownCA x509.UnknownAuthorityError
 		hostname  x509.HostnameError
 		certErr   x509.CertificateInvalidError
 		recordErr tls.RecordHeaderError
 	)
 	switch {
-	case errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &certErr), errors.As(err, &recordErr):
+	case errors.As(err, &verifyErr), errors.As(err, &unknownCA), errors.As(err, &hostname),
+		errors.As(err, &certErr), errors.As(err, &recordErr):
 		return false // a TLS setup problem does not heal by itself
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return false

@@ -3,6 +3,8 @@ package s3test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -44,6 +46,8 @@ type Config struct {
 	// VirtualDomain enables virtual-host bucket addressing under this
 	// domain (BUCKET.DOMAIN); path-style requests keep working.
 	VirtualDomain string
+	// CertFile and KeyFile, both set, make the server speak HTTPS only.
+	CertFile, KeyFile string
 }
 
 // Server is a running versitygw process. Its methods are safe for
@@ -54,9 +58,11 @@ type Server struct {
 	// Dir is the data folder: Dir/BUCKET/KEY.
 	Dir string
 
-	bin     string
-	domain  string
-	ownsDir bool
+	bin      string
+	domain   string
+	certFile string
+	keyFile  string
+	ownsDir  bool
 
 	mu   sync.Mutex
 	proc *process
@@ -111,7 +117,10 @@ func Start(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	s := &Server{bin: bin, domain: cfg.VirtualDomain, Dir: cfg.Dir}
+	if (cfg.CertFile == "") != (cfg.KeyFile == "") {
+		return nil, errors.New("s3test: set both CertFile and KeyFile, or neither")
+	}
+	s := &Server{bin: bin, domain: cfg.VirtualDomain, certFile: cfg.CertFile, keyFile: cfg.KeyFile, Dir: cfg.Dir}
 	if s.Dir == "" {
 		// On disk, not tmpfs: versitygw needs user extended attributes.
 		dir, err := os.MkdirTemp("", "airkeep-versitygw-*")
@@ -154,6 +163,9 @@ func (s *Server) start() error {
 	if s.domain != "" {
 		args = append(args, "--virtual-domain", s.domain)
 	}
+	if s.certFile != "" {
+		args = append(args, "--cert", s.certFile, "--key", s.keyFile)
+	}
 	args = append(args, "posix", s.Dir)
 	cmd := exec.Command(s.bin, args...)
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+AccessKey, "ROOT_SECRET_KEY="+SecretKey)
@@ -169,7 +181,7 @@ func (s *Server) start() error {
 		p.err = cmd.Wait()
 		close(p.done)
 	}()
-	if err := waitHealthy(s.Endpoint, p, 15*time.Second); err != nil {
+	if err := waitHealthy(s.healthURL(), p, 15*time.Second); err != nil {
 		cmd.Process.Kill()
 		<-p.done
 		return err
@@ -180,15 +192,28 @@ func (s *Server) start() error {
 	return nil
 }
 
+func (s *Server) healthURL() string {
+	if s.certFile != "" {
+		return "https://" + s.Endpoint + "/health"
+	}
+	return "http://" + s.Endpoint + "/health"
+}
+
 // waitHealthy polls the health URL until it answers 200, the process exits,
 // or the deadline passes. versitygw is usually ready in under 100 ms.
-func waitHealthy(endpoint string, p *process, timeout time.Duration) error {
-	client := &http.Client{Timeout: time.Second}
+func waitHealthy(healthURL string, p *process, timeout time.Duration) error {
+	client := &http.Client{
+		Timeout: time.Second,
+		// Only the server's readiness is asked here; its certificate is
+		// the test's business.
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+	}
+	defer client.CloseIdleConnections()
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		resp, err := client.Get("http://" + endpoint + "/health")
+		resp, err := client.Get(healthURL)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -201,7 +226,7 @@ func waitHealthy(endpoint string, p *process, timeout time.Duration) error {
 		case <-tick.C:
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("s3test: versitygw on %s not ready after %v: %s", endpoint, timeout, p.out.String())
+			return fmt.Errorf("s3test: versitygw at %s not ready after %v: %s", healthURL, timeout, p.out.String())
 		}
 	}
 }
@@ -273,14 +298,29 @@ func (s *Server) Close() error {
 }
 
 // Client returns a minio-go client of the server with the root
-// credentials, path-style, retries off.
+// credentials, path-style, retries off; over HTTPS trusting CertFile when
+// the server has one.
 func (s *Server) Client() (*minio.Client, error) {
-	return minio.New(s.Endpoint, &minio.Options{
+	opts := &minio.Options{
 		Creds:        credentials.NewStaticV4(AccessKey, SecretKey, ""),
 		Region:       "us-east-1",
 		BucketLookup: minio.BucketLookupPath,
 		MaxRetries:   1,
-	})
+	}
+	if s.certFile != "" {
+		pem, err := os.ReadFile(s.certFile)
+		if err != nil {
+			return nil, fmt.Errorf("s3test: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("s3test: no certificate in %s", s.certFile)
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
+		opts.Secure, opts.Transport = true, tr
+	}
+	return minio.New(s.Endpoint, opts)
 }
 
 // MakeBucket creates a bucket.
