@@ -51,8 +51,9 @@ func TestConformance(t *testing.T) {
 }
 
 // TestConformanceBucketRoot runs it again with the archive at the root of
-// a bucket of its own, with the listing cache off and every writer
-// spilling to a temporary file: the other extreme of the configuration.
+// a bucket of its own, with the listing cache off, every writer spilling
+// to a temporary file, and the region asked from the server: the other
+// extreme of the configuration.
 func TestConformanceBucketRoot(t *testing.T) {
 	srv := server(t)
 	archivetest.Run(t, archivetest.Harness{
@@ -60,6 +61,7 @@ func TestConformanceBucketRoot(t *testing.T) {
 			cfg := config(srv, newBucket(t, srv))
 			cfg.CacheHours = -1
 			cfg.MemoryLimit = -1
+			cfg.Region = ""
 			cfg.TempDir = t.TempDir()
 			return newStore(t, cfg)
 		},
