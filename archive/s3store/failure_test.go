@@ -269,18 +269,7 @@ func TestTransientAndPermanentErrors(t *testing.T) {
 				return nil, nil
 			})
 			data := payload(70<<10, 1)
-			w, err := s.Create(t.Context(), seg(0))
-			require.NoError(t, err)
-			_, err = w.Write(data)
-			require.NoError(t, err)
-			done := make(chan struct{})
-			var got archive.Segment
-			go func() {
-				defer close(done)
-				got, err = w.Commit(context.Background(), archive.Full)
-			}()
-			driveClock(t, clk, 10*time.Second, done)
-			<-done
+			got, err := commitOnClock(t, s, clk, 10*time.Second, data)
 			require.Equal(t, tt.wantPuts, rec.count(isMethod(http.MethodPut)))
 			if tt.wantErr == nil {
 				require.NoError(t, err)
@@ -374,17 +363,7 @@ func TestCorruptedUploadRejected(t *testing.T) {
 		return nil, nil
 	})
 	data := payload(20000, 3)
-	w, err := s.Create(t.Context(), seg(0))
-	require.NoError(t, err)
-	_, err = w.Write(data)
-	require.NoError(t, err)
-	done := make(chan struct{})
-	var got archive.Segment
-	go func() {
-		defer close(done)
-		got, err = w.Commit(context.Background(), archive.Full)
-	}()
-	driveClock(t, clk, time.Second, done)
+	got, err := commitOnClock(t, s, clk, time.Second, data)
 	require.NoError(t, err)
 	require.Equal(t, 2, rec.count(isMethod(http.MethodPut)), "the corrupted PUT was refused and sent again")
 	require.True(t, bytes.Equal(data, readAll(t, s, got)))

@@ -142,6 +142,25 @@ func driveClock(t *testing.T, clk *airkeep.FakeClock, step time.Duration, done <
 	}
 }
 
+// commitOnClock writes data as seg(0) and commits it, advancing clk by
+// step whenever the store waits on it.
+func commitOnClock(t *testing.T, s archive.Store, clk *airkeep.FakeClock, step time.Duration, data []byte) (archive.Segment, error) {
+	t.Helper()
+	w, err := s.Create(t.Context(), seg(0))
+	require.NoError(t, err)
+	_, err = w.Write(data)
+	require.NoError(t, err)
+	done := make(chan struct{})
+	var got archive.Segment
+	go func() {
+		defer close(done)
+		got, err = w.Commit(context.Background(), archive.Full)
+	}()
+	driveClock(t, clk, step, done)
+	<-done
+	return got, err
+}
+
 // dialTo returns a transport that connects every request to addr, whatever
 // its host name: virtual-host buckets without DNS.
 func dialTo(addr string) *http.Transport {

@@ -2,7 +2,6 @@ package s3store_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -18,32 +17,16 @@ import (
 
 // One versitygw for the package: it starts in about 100 ms, and each test
 // gets its own bucket or prefix.
-var (
-	srv      *s3test.Server
-	startErr error
-)
+var shared s3test.Shared
 
 func TestMain(m *testing.M) {
-	flag.Parse()
-	if !testing.Short() {
-		srv, startErr = s3test.Start(s3test.Config{VirtualDomain: "s3.test"})
-	}
-	code := m.Run()
-	srv.Close()
-	os.Exit(code)
+	os.Exit(shared.Main(m, s3test.Config{VirtualDomain: "s3.test"}))
 }
 
-// server returns the package's S3 server. Integration tests fail, with
-// the way to get one, when there is none, and skip only under -short.
+// server returns the package's S3 server; see s3test.Shared.Get.
 func server(t testing.TB) *s3test.Server {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("needs a real S3 server (versitygw); skipped with -short")
-	}
-	if startErr != nil {
-		t.Fatalf("no S3 server for the integration tests: %v\nRun ./test.sh, or .ci/install and set AIRKEEP_VERSITYGW=$PWD/.tools/bin/versitygw", startErr)
-	}
-	return srv
+	return shared.Get(t)
 }
 
 var bucketSeq atomic.Int64

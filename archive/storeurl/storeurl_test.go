@@ -3,7 +3,6 @@ package storeurl_test
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,31 +17,9 @@ import (
 	"github.com/airkeep/airkeep/archive/storeurl"
 )
 
-var (
-	srv      *s3test.Server
-	startErr error
-)
+var shared s3test.Shared
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if !testing.Short() {
-		srv, startErr = s3test.Start(s3test.Config{})
-	}
-	code := m.Run()
-	srv.Close()
-	os.Exit(code)
-}
-
-func server(t *testing.T) *s3test.Server {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("needs a real S3 server (versitygw); skipped with -short")
-	}
-	if startErr != nil {
-		t.Fatalf("no S3 server for the integration tests: %v\nRun ./test.sh, or .ci/install and set AIRKEEP_VERSITYGW=$PWD/.tools/bin/versitygw", startErr)
-	}
-	return srv
-}
+func TestMain(m *testing.M) { os.Exit(shared.Main(m, s3test.Config{})) }
 
 func TestParse(t *testing.T) {
 	tests := []struct {
@@ -168,7 +145,7 @@ func TestOpenFile(t *testing.T) {
 // read through a DirStore over the server's data folder, because the
 // layout is the same.
 func TestOpenS3(t *testing.T) {
-	srv := server(t)
+	srv := shared.Get(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	require.NoError(t, srv.MakeBucket(ctx, "storeurl-test"))

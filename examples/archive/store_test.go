@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,20 +17,9 @@ import (
 	"github.com/airkeep/airkeep/archive/storeurl"
 )
 
-var (
-	srv      *s3test.Server
-	startErr error
-)
+var shared s3test.Shared
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if !testing.Short() {
-		srv, startErr = s3test.Start(s3test.Config{})
-	}
-	code := m.Run()
-	srv.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(shared.Main(m, s3test.Config{})) }
 
 // commands runs over one archive by every command that reads, with output
 // that must not depend on where the archive is kept.
@@ -99,12 +87,7 @@ func TestStoreFlagErrors(t *testing.T) {
 // as through -dir over the server's data folder, whose files are the
 // objects: one layout on disk and in S3.
 func TestStoreFlagS3(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs a real S3 server (versitygw); skipped with -short")
-	}
-	if startErr != nil {
-		t.Fatalf("no S3 server: %v\nRun ./test.sh, or .ci/install and set AIRKEEP_VERSITYGW=$PWD/.tools/bin/versitygw", startErr)
-	}
+	srv := shared.Get(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	require.NoError(t, srv.MakeBucket(ctx, "examples-archive"))
