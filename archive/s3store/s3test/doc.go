@@ -6,20 +6,19 @@
 // It exists so that airkeep's S3 code, and a user's code built on
 // archive/s3store, is tested against a server that checks signatures,
 // conditional writes and listings the way a production S3 does, not against
-// a fake. Start one per test package from TestMain:
+// a fake. Start one per test package from TestMain with Shared:
 //
-//	var srv *s3test.Server
+//	var s3 s3test.Shared
 //
-//	func TestMain(m *testing.M) {
-//		flag.Parse()
-//		var err error
-//		if !testing.Short() {
-//			srv, err = s3test.Start(s3test.Config{})
-//		}
-//		code := m.Run()
-//		srv.Close()
-//		os.Exit(code)
+//	func TestMain(m *testing.M) { os.Exit(s3.Main(m, s3test.Config{})) }
+//
+//	func TestUpload(t *testing.T) {
+//		srv := s3.Get(t) // skips under -short, fails without a server
+//		...
 //	}
+//
+// Start gives more control: several gateways over one data folder (the
+// several-nodes case), HTTPS, virtual-host buckets, Kill and Restart.
 //
 // The binary is found through the AIRKEEP_VERSITYGW environment variable,
 // then PATH, then .tools/bin/versitygw in the module root (where
