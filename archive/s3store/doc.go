@@ -68,6 +68,15 @@
 // forever. Whatever the TTLs, writes through this Store (Commit,
 // Tombstone, RemoveHour) refresh their hour at once.
 //
+// # Retention
+//
+// RemoveHour deletes an hour's segments with multi-object deletes and keeps
+// its tombstones, so that a peer still holding the hour cannot backfill a
+// hidden segment back. An S3 lifecycle expiration rule on the prefix is
+// cheaper but deletes tombstones too; if one is used, expire them no
+// sooner than every peer drops the hour. On a versioned bucket, deleted
+// segments stay as noncurrent versions until a lifecycle rule removes them.
+//
 // # Reads
 //
 // Open streams the object; Seek is free and the next Read makes a range
