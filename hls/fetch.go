@@ -84,7 +84,9 @@ type watchdog struct {
 
 func startWatchdog(ctx context.Context, clock airkeep.Clock, steps []deadline, onSoft func(what string)) (context.Context, *watchdog) {
 	wctx, cancel := context.WithCancelCause(ctx)
-	w := &watchdog{headers: make(chan struct{}), done: make(chan struct{})}
+	// headers is buffered: the watchdog may have returned (its context
+	// ended) when the headers arrive, and nobody would receive.
+	w := &watchdog{headers: make(chan struct{}, 1), done: make(chan struct{})}
 	start := clock.Now()
 	w.wg.Add(1)
 	go func() {
@@ -141,7 +143,7 @@ func startWatchdog(ctx context.Context, clock airkeep.Clock, steps []deadline, o
 func (w *watchdog) gotHeaders() {
 	select {
 	case w.headers <- struct{}{}:
-	case <-w.done:
+	default:
 	}
 }
 

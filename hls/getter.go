@@ -104,6 +104,7 @@ func (g *getter) run(ctx context.Context) {
 	}
 	defer wg.Wait()
 	stop := g.stopping
+	cut := ctx.Done()
 
 	start()
 	for active > 0 || (!stored && !permanent && !stopping && retry != nil) {
@@ -141,11 +142,20 @@ func (g *getter) run(ctx context.Context) {
 			stop = nil
 			stopping = true
 			retry = nil
+		case <-cut:
+			// The shutdown grace is over: the attempts are being cut.
+			cut = nil
+			stopping = true
+			retry = nil
 		}
 	}
 	g.v.s.log.Debug("getter done", "variant", g.v.name, "uri", g.j.seg.URI, "stored", stored, "attempts", n, "err", lastErr)
 	if !stored && !g.v.hasAny(g.j) {
-		g.v.gaveUp(g.j, lastErr)
+		if stopping && !permanent {
+			g.v.dropped(g.j, "recording stopped during its download")
+		} else {
+			g.v.gaveUp(g.j, lastErr)
+		}
 	}
 }
 

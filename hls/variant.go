@@ -540,6 +540,14 @@ func (v *variant) hasAny(j *job) bool {
 	return v.anyKeys[v.key(j)]
 }
 
+// dropped counts a job stopped with the recording before anything of it
+// was stored. v.mu must not be held.
+func (v *variant) dropped(j *job, reason string) {
+	v.c.Dropped.Add(1)
+	v.event(Event{Kind: EventDropped, URI: j.seg.URI, MSN: j.seg.MSN, Reason: reason})
+	v.s.log.Info("segment dropped", "variant", v.name, "uri", j.seg.URI, "msn", j.seg.MSN, "reason", reason)
+}
+
 func (v *variant) gaveUp(j *job, err error) {
 	v.c.GiveUps.Add(1)
 	v.event(Event{Kind: EventGiveUp, URI: j.seg.URI, MSN: j.seg.MSN, Err: err, Reason: "nothing stored"})
