@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/airkeep/airkeep/hls"
+	"github.com/airkeep/airkeep/streamer"
+)
+
+// procEvents relays the supervisor's events to the capture. The
+// supervisor calls onEvent synchronously and wants it quick: it keeps the
+// latest event and wakes the capture, coalescing bursts.
+type procEvents struct {
+	hlsDir string // "" without recording
+	log    *slog.Logger
+
+	mu     sync.Mutex
+	last   streamer.Event
+	notify chan struct{}
+}
+
+func newProcEvents(hlsDir string, log *slog.Logger) *procEvents {
+	return &procEvents{hlsDir: hlsDir, log: log, notify: make(chan struct{}, 1)}
+}
+
+func (e *procEvents) onEvent(ev streamer.Event) {
+	if ev.Kind == streamer.EventExit && e.hlsDir != "" {
+		// Liquidsoap died without cleaning up: its last playlists stay on
+		// disk, and a restarted Liquidsoap numbers its segments from 1
+		// again under the same names. Remove the playlists now, before the
+		// restart, so that the next recorder never reads the dead
+		// process's playlist as the new one's.
+		removePlaylists(e.hlsDir, e.log)
+	}
+	e.mu.Lock()
+	e.last = ev
+	e.mu.Unlock()
+	select {
+	case e.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (e *procEvents) latest() streamer.Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.last
+}
+
+// removePlaylists removes the HLS playlists (not the segments, which a
+// recorder may still be fetching) from dir.
+func removePlaylists(dir string, log *slog.Logger) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, en := range entries {
+		if strings.HasSuffix(en.Name(), ".m3u8") {
+			if err := os.Remove(filepath.Join(dir, en.Name())); err != nil {
+				log.Warn("cannot remove stale playlist", "err", err)
+			}
+		}
+	}
+}
+
+// capture records the station's own HLS output into the archive with one
+// hls.Recorder per Liquidsoap process. A restarted Liquidsoap starts its
+// media sequence and its segment names over, which a recorder that knew
+// the previous process would take for segments it already has; so each
+// process gets a fresh recorder, started when its server answers, and the
+// previous recorder is stopped then (its downloads in flight finish in the
+// background, from files the dead process left).
+type capture struct {
+	cfg    hls.Config
+	events *procEvents
+	log    *slog.Logger
+
+	mu       sync.Mutex
+	cur      *hls.Recorder
+	done     hls.CountersSnapshot // counters of the recorders that stopped
+	starts   int                  // recorders started
+	liqStart int                  // the Liquidsoap start the current recorder follows
+}
+
+// captureStatus is what the page, the progress line and the metrics show.
+type captureStatus struct {
+	State    hls.State
+	Starts   int
+	Counters hls.CountersSnapshot // over every recorder of this run
+}
+
+func (c *capture) status() captureStatus {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := captureStatus{Starts: c.starts, Counters: c.done}
+	if c.cur != nil {
+		s := c.cur.Status()
+		st.State = s.State
+		st.Counters = addCounters(st.Counters, s.Total())
+	}
+	return st
+}
+
+// Run follows Liquidsoap's starts until ctx ends, then stops the recorder
+// and returns after every recorder it started has returned.
+func (c *capture) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var stopCur context.CancelFunc
+	defer func() {
+		if stopCur != nil {
+			stopCur()
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-c.events.notify:
+		}
+		ev := c.events.latest()
+		if ev.Kind != streamer.EventReady || ev.Start == c.liqStart {
+			continue
+		}
+		if stopCur != nil {
+			stopCur()
+		}
+		rec, err := hls.New(c.cfg)
+		if err != nil {
+			return err
+		}
+		rctx, cancel := context.WithCancel(ctx)
+		stopCur = cancel
+		c.mu.Lock()
+		c.cur, c.liqStart = rec, ev.Start
+		c.starts++
+		c.mu.Unlock()
+		c.log.Info("recording the station's HLS output", "url", c.cfg.URL, "liquidsoap_start", ev.Start)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := rec.Run(rctx); err != nil {
+				c.log.Error("recorder stopped", "err", err)
+			}
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.done = addCounters(c.done, rec.Status().Total())
+			if c.cur == rec {
+				c.cur = nil
+			}
+		}()
+	}
+}
+
+func addCounters(a, b hls.CountersSnapshot) hls.CountersSnapshot {
+	a.Full += b.Full
+	a.Suspect += b.Suspect
+	a.Partial += b.Partial
+	a.Bytes += b.Bytes
+	a.Duplicates += b.Duplicates
+	a.Missing += b.Missing
+	a.Gaps += b.Gaps
+	a.GapTags += b.GapTags
+	a.Resets += b.Resets
+	a.Skews += b.Skews
+	a.Discontinuities += b.Discontinuities
+	a.HandOvers += b.HandOvers
+	a.GiveUps += b.GiveUps
+	a.Dropped += b.Dropped
+	a.AdsSkipped += b.AdsSkipped
+	a.Attempts += b.Attempts
+	a.Retries += b.Retries
+	a.PlaylistErrors += b.PlaylistErrors
+	a.InFlight += b.InFlight
+	a.Queued += b.Queued
+	if b.LastEnd.After(a.LastEnd) {
+		a.LastEnd = b.LastEnd
+	}
+	return a
+}
+
+// captureConfig is the recorder configuration for a local Liquidsoap HLS
+// output: its master playlist is polled every second while missing (a
+// restarted Liquidsoap writes it within seconds), since a recorder that
+// first sees a playlist dates its segments from that fetch.
+func captureConfig(stream, url string, rec hls.Config) hls.Config {
+	rec.Stream = stream
+	rec.URL = url
+	rec.Variants = []string{"source"}
+	rec.Reload.MasterInterval = time.Second
+	return rec
+}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/schedule"
+)
+
+var t0 = time.Date(2026, 11, 23, 13, 0, 0, 0, time.UTC)
+
+func at(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+
+// putSegments stores segments of the given type starting at the given
+// offsets (seconds from t0), each dur seconds long.
+func putSegments(t *testing.T, st archive.Store, typ archive.Type, dur float64, starts ...float64) {
+	t.Helper()
+	for _, s := range starts {
+		w, err := st.Create(t.Context(), archive.Segment{Stream: "radio", Variant: "source", Start: at(s), Duration: archive.Seconds(dur)})
+		require.NoError(t, err)
+		_, err = w.Write([]byte(time.Duration(s * 1e9).String()))
+		require.NoError(t, err)
+		_, err = w.Commit(t.Context(), typ)
+		require.NoError(t, err)
+	}
+}
+
+func TestCoverage(t *testing.T) {
+	tests := []struct {
+		name     string
+		full     []float64 // 2 s full segments at these offsets
+		partial  []float64
+		from, to float64
+		present  float64
+		holes    [][2]float64
+	}{
+		{name: "all there", full: []float64{0, 2, 4, 6, 8}, from: 1, to: 9, present: 8},
+		{name: "nothing", from: 0, to: 10, present: 0, holes: [][2]float64{{0, 10}}},
+		{name: "a hole inside", full: []float64{0, 2, 8, 10}, from: 0, to: 12, present: 8, holes: [][2]float64{{4, 8}}},
+		{name: "late start and early end", full: []float64{4, 6}, from: 1, to: 11, present: 4, holes: [][2]float64{{1, 4}, {8, 11}}},
+		{name: "a partial segment is a hole", full: []float64{0, 4}, partial: []float64{2}, from: 0, to: 6, present: 4, holes: [][2]float64{{2, 4}}},
+		// The best timeline (what a cut holds) skips a segment that overlaps
+		// the one before, as wubloader's selection does.
+		{name: "overlapping segments", full: []float64{0, 1.5, 3}, from: 0, to: 5, present: 4, holes: [][2]float64{{2, 3}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := archive.NewMemStore()
+			putSegments(t, st, archive.Full, 2, tt.full...)
+			putSegments(t, st, archive.Partial, 2, tt.partial...)
+			tl, err := archive.Best(t.Context(), st, archive.Query{Stream: "radio", Variant: "source", Start: at(tt.from), End: at(tt.to)})
+			require.NoError(t, err)
+			present, holes := coverage(tl, at(tt.from), at(tt.to))
+			require.Equal(t, time.Duration(tt.present*float64(time.Second)), present)
+			var got [][2]float64
+			for _, h := range holes {
+				got = append(got, [2]float64{h.Start.Sub(t0).Seconds(), h.End.Sub(t0).Seconds()})
+			}
+			require.Equal(t, tt.holes, got)
+		})
+	}
+}
+
+func TestFlags(t *testing.T) {
+	d := schedule.Diffusion{ID: 1, Type: schedule.OnAir, Start: at(0), End: at(60)}
+	const none = -1000.0
+	row := func(status string, due bool, start, end float64, missing float64) proofRow {
+		r := proofRow{Diffusion: d, Status: status, Due: due, Recorded: true}
+		if start != none {
+			r.AsRunStart = at(start)
+		}
+		if end != none {
+			r.AsRunEnd = at(end)
+		}
+		if missing > 0 {
+			r.Holes = []interval{{at(10), at(10 + missing)}}
+		}
+		return r
+	}
+	tol := 5 * time.Second
+	tests := []struct {
+		name string
+		row  proofRow
+		want []string
+	}{
+		{"on time", row("started", true, 1, 61, 0), nil},
+		{"within tolerance", row("started", true, -4, 55, 5), nil},
+		{"late and short", row("started", true, 6, 50, 0), []string{flagLateStart, flagEarlyEnd}},
+		{"early and long", row("started", true, -6, 70, 0), []string{flagEarlyStart, flagLateEnd}},
+		{"missed", row("missed", true, none, none, 0), []string{flagNotAired}},
+		{"cancelled", row("cancelled", true, none, none, 0), []string{flagNotAired}},
+		{"live show", row("live", true, none, none, 0), nil},
+		{"not due yet", row("pending", false, none, none, 0), nil},
+		{"on air now, end unknown", row("started", false, 1, none, 0), nil},
+		{"holes", row("started", true, 0, 60, 5.5), []string{flagHoles}},
+		{"live show not recorded", row("live", true, none, none, 60), []string{flagHoles}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Equal(t, tt.want, flags(tt.row, tol))
+		})
+	}
+}
+
+func TestAttribute(t *testing.T) {
+	a, b := "/shows/a.wav", "/shows/b.wav"
+	starts := map[int64]schedule.Log{
+		1: {Date: at(0), URIs: []string{a, b}},
+		2: {Date: at(100), URIs: []string{a, b}}, // a rerun of the same episode
+	}
+	entries := []schedule.AsRunEntry{
+		{Event: schedule.LogStart, Start: at(0), DiffusionID: 1},
+		{Event: schedule.LogOnAir, Start: at(1), URI: a, DiffusionID: 1},
+		{Event: schedule.LogOnAir, Start: at(31), URI: b}, // after a restart, past the window
+		{Event: schedule.LogOnAir, Start: at(61), URI: "/music/x.mp3"},
+		{Event: schedule.LogOnAir, Start: at(61), Title: "a track", DiffusionID: 1},
+		{Event: schedule.LogOnAir, Start: at(101), URI: a},
+	}
+	got := attribute(entries, starts)
+	require.Len(t, got, 2)
+	require.Equal(t, []time.Time{at(1), at(31)}, []time.Time{got[1][0].Start, got[1][1].Start})
+	require.Len(t, got[2], 1)
+	require.Equal(t, at(101), got[2][0].Start)
+}
+
+// TestProofReport builds a proof from a real store and archive and checks
+// the text scripts parse.
+func TestProofReport(t *testing.T) {
+	ctx := t.Context()
+	store, err := schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: filepath.Join(t.TempDir(), "db")})
+	require.NoError(t, err)
+	defer store.Close()
+	st, err := store.PutStation(ctx, schedule.Station{Slug: "radio", Name: "Radio", Zone: "Europe/Paris"})
+	require.NoError(t, err)
+	prog, err := store.PutProgram(ctx, schedule.Program{StationID: st.ID, Slug: "news", Title: "News", Active: true})
+	require.NoError(t, err)
+	ep, err := store.PutEpisode(ctx, schedule.Episode{ProgramID: prog.ID, Slug: "2026-11-23"})
+	require.NoError(t, err)
+	snd, err := store.PutSound(ctx, schedule.Sound{ProgramID: prog.ID, EpisodeID: ep.ID, Path: "/shows/news.wav", Type: schedule.SoundArchive, Duration: 20 * time.Second})
+	require.NoError(t, err)
+	ds, _, err := store.PutDiffusions(ctx, []schedule.Diffusion{
+		{StationID: st.ID, ProgramID: prog.ID, EpisodeID: ep.ID, Type: schedule.OnAir, Start: at(10), End: at(30)},
+		{StationID: st.ID, ProgramID: prog.ID, EpisodeID: ep.ID, Type: schedule.OnAir, Start: at(40), End: at(60)},
+		{StationID: st.ID, ProgramID: prog.ID, EpisodeID: ep.ID, Type: schedule.OnAir, Start: at(100), End: at(120)},
+	})
+	require.NoError(t, err)
+	// The first aired a second late; the second was missed; the third is
+	// still to come.
+	l, ok, err := store.BeginStart(ctx, ds[0].ID, schedule.Log{Date: at(10), Source: "dealer", URIs: []string{snd.Path}})
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NoError(t, store.ConfirmStart(ctx, l.ID, 1, []string{snd.Path}))
+	_, _, err = store.AppendOnAir(ctx, schedule.Log{StationID: st.ID, Date: at(11), Source: "dealer", Comment: snd.Path, SoundID: snd.ID, DiffusionID: ds[0].ID}, time.Second)
+	require.NoError(t, err)
+	_, _, err = store.Settle(ctx, ds[1].ID, schedule.Missed, schedule.Log{Date: at(61), Source: "dealer", Comment: "missing"})
+	require.NoError(t, err)
+	arch := archive.NewMemStore()
+	putSegments(t, arch, archive.Full, 2, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 40, 42, 44, 46, 48, 54, 56, 58)
+
+	rep, err := buildProof(ctx, proofConfig{Store: store, Station: st, Archive: arch, Stream: "radio", Variant: "source",
+		From: at(0), To: at(200), Now: at(70), Tolerance: 5 * time.Second})
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, rep.write(&out))
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	require.Len(t, lines, 6, out.String())
+	require.Equal(t, "proof of radio from 2026-11-23T14:00:00+01:00 to 2026-11-23T14:03:20+01:00 at 2026-11-23T14:01:10+01:00, archive radio/source, tolerance 5s", lines[0])
+	require.Equal(t, strings.Fields("diffusion program status scheduled_start scheduled_end asrun_start asrun_end present_s missing_s holes flags"), strings.Fields(lines[1]))
+	require.Equal(t, []string{"1", "news", "started", "2026-11-23T14:00:10+01:00", "2026-11-23T14:00:30+01:00",
+		"2026-11-23T14:00:11+01:00", "2026-11-23T14:00:31+01:00", "20.0", "0.0", "-", "ok"}, strings.Fields(lines[2]))
+	require.Equal(t, []string{"2", "news", "missed", "2026-11-23T14:00:40+01:00", "2026-11-23T14:01:00+01:00",
+		"-", "-", "16.0", "4.0", "2026-11-23T14:00:50.0+01:00/PT4.0S", "not-aired"}, strings.Fields(lines[3]))
+	require.Equal(t, []string{"3", "news", "pending", "2026-11-23T14:01:40+01:00", "2026-11-23T14:02:00+01:00",
+		"-", "-", "-", "-", "-", "not-due"}, strings.Fields(lines[4]))
+	require.Equal(t, "summary: 3 diffusions, 2 due, 1 aired, 2 covered, 1 flagged", lines[5])
+}
+
+func TestProofCommand(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "station.db")
+	store, err := schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: db})
+	require.NoError(t, err)
+	_, err = store.PutStation(ctx, schedule.Station{Slug: "radio", Name: "Radio", Zone: "UTC"})
+	require.NoError(t, err)
+	require.NoError(t, store.Close())
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "segments"), 0o755))
+
+	var stdout, stderr strings.Builder
+	err = run(ctx, []string{"proof", "-db", db, "-dir", filepath.Join(dir, "segments"), "-start", "2026-11-23", "-end", "2026-11-24"}, &stdout, &stderr)
+	require.NoError(t, err)
+	require.Equal(t, "proof of radio from 2026-11-23T00:00:00Z to 2026-11-24T00:00:00Z", strings.SplitN(stdout.String(), " at ", 2)[0])
+	require.Contains(t, stdout.String(), "summary: 0 diffusions, 0 due, 0 aired, 0 covered, 0 flagged\n")
+
+	for _, args := range [][]string{
+		{"proof", "-db", db},
+		{"proof", "-db", db, "-start", "yesterday"},
+		{"proof", "-db", db, "-start", "2026-11-24", "-end", "2026-11-23"},
+		{"proof", "-db", db, "-start", "2026-11-23", "-station", "nope"},
+		{"proof", "-db", db, "-start", "2026-11-23", "-dir", "a", "-store", "b"},
+	} {
+		stderr.Reset()
+		require.Equal(t, 2, exitCode(run(ctx, args, &stdout, &stderr), &stderr), "%q: %s", args, stderr.String())
+	}
+	// An archive folder that does not exist is an error, not an empty proof.
+	err = run(ctx, []string{"proof", "-db", db, "-start", "2026-11-23", "-dir", filepath.Join(dir, "nope")}, &stdout, &stderr)
+	require.Equal(t, 1, exitCode(err, &stderr))
+}
+
+func TestParseInstant(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	require.NoError(t, err)
+	for in, want := range map[string]time.Time{
+		"2026-11-23T13:00:00Z":      time.Date(2026, 11, 23, 13, 0, 0, 0, time.UTC),
+		"2026-11-23T13:00:00+02:00": time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC),
+		"2026-11-23":                time.Date(2026, 11, 22, 23, 0, 0, 0, time.UTC),
+		"2026-11-23T08:30":          time.Date(2026, 11, 23, 7, 30, 0, 0, time.UTC),
+		"2026-03-29T02:30":          time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC), // in the spring-forward gap: 03:30 CEST
+	} {
+		got, err := parseInstant(in, paris)
+		require.NoError(t, err, in)
+		require.True(t, want.Equal(got), "%s: got %v, want %v", in, got, want)
+	}
+	for _, in := range []string{"", "now", "2026-13-01", "2026-11-23T25:00", "13:00"} {
+		_, err := parseInstant(in, paris)
+		require.Error(t, err, in)
+	}
+}

@@ -1,0 +1,429 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/archive/storeurl"
+	"github.com/airkeep/airkeep/hls"
+	"github.com/airkeep/airkeep/schedule"
+	"github.com/airkeep/airkeep/streamer"
+)
+
+// streamer's Controller is the playout the monitor drives (the contract
+// is schedule.Player; neither package imports the other).
+var _ schedule.Player = (*streamer.Controller)(nil)
+
+// player is the Controller with a generation that stays unique across
+// runs of this program. The monitor stores the generation a diffusion was
+// pushed to, and re-pushes when it changes; the Controller's own counter
+// starts at 1 in every run, so after a restart of radio run (and of
+// Liquidsoap with it) it could read the new process as the one that
+// holds the diffusion. The run's start time, in the high bits, tells runs
+// apart.
+type player struct {
+	*streamer.Controller
+	epoch uint64
+}
+
+var _ schedule.Player = (*player)(nil)
+
+func newPlayer(c *streamer.Controller, started time.Time) *player {
+	return &player{Controller: c, epoch: uint64(started.UnixMilli())}
+}
+
+func (p *player) Generation(ctx context.Context) (uint64, error) {
+	g, err := p.Controller.Generation(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return p.epoch<<20 | g&(1<<20-1), nil
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("radio run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stationPath := fs.String("station", "", "station file (TOML) (required)")
+	db := fs.String("db", "", "schedule database made by radio import (required)")
+	listen := fs.String("listen", "", "address of the page and API, host:port (default: the station file's http.listen, or "+defaultListen+")")
+	progress := fs.Duration("progress", 10*time.Second, "interval between progress lines on stderr (0: none)")
+	verbose := fs.Bool("v", false, "log debug lines")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("station", "db")(fs); err != nil {
+		return err
+	}
+	cfg, warns, err := loadStation(*stationPath, forRun)
+	if err != nil {
+		return err
+	}
+	printWarnings(stderr, warns)
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	logger := newLogger(stderr, *verbose)
+	r, err := newRunner(ctx, runnerConfig{Station: cfg, DB: *db, Logger: logger, Progress: *progress, Stderr: stderr})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	fmt.Fprintf(stderr, "radio: station %s on http://%s/\n", cfg.Slug, r.Addr())
+	err = r.Run(ctx)
+	r.summary(stdout)
+	return err
+}
+
+type runnerConfig struct {
+	Station  *stationConfig
+	DB       string
+	Logger   *slog.Logger
+	Progress time.Duration // 0: no progress line
+	Stderr   io.Writer
+	// Listener, when set, is used instead of listening on Station.Listen.
+	Listener net.Listener
+}
+
+// runner is one run of a station: every component, built and wired, ready
+// to Run.
+type runner struct {
+	cfg     *stationConfig
+	log     *slog.Logger
+	store   *schedule.SQLiteStore
+	station schedule.Station
+	proc    *streamer.Process
+	ctl     *streamer.Controller
+	mon     *schedule.Monitor
+	events  *procEvents
+	capture *capture      // nil when the station does not record itself
+	arch    archive.Store // nil likewise
+	ln      net.Listener
+	srv     *http.Server
+	started time.Time
+	stderr  io.Writer
+	every   time.Duration
+}
+
+func newRunner(ctx context.Context, rc runnerConfig) (_ *runner, err error) {
+	c := rc.Station
+	r := &runner{cfg: c, log: rc.Logger, started: time.Now(), stderr: rc.Stderr, every: rc.Progress}
+	defer func() {
+		if err != nil {
+			r.Close()
+		}
+	}()
+	if r.store, err = openStore(ctx, rc.DB); err != nil {
+		return nil, err
+	}
+	if r.station, err = r.store.Station(ctx, c.Slug); err != nil {
+		if errors.Is(err, schedule.ErrNotFound) {
+			return nil, fmt.Errorf("station %q is not in %s: run radio import first", c.Slug, rc.DB)
+		}
+		return nil, err
+	}
+	for _, d := range []string{c.LiqDir, filepath.Join(c.LiqDir, "playlists")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.writePlaylists(ctx); err != nil {
+		return nil, err
+	}
+
+	r.events = newProcEvents("", r.log)
+	if c.Record != nil {
+		r.events.hlsDir = c.Record.HLSDir
+		if err := os.MkdirAll(c.Record.HLSDir, 0o755); err != nil {
+			return nil, err
+		}
+		removePlaylists(c.Record.HLSDir, r.log) // a previous run's, if it was killed
+	}
+	if c.Streamer.AllowRoot && os.Geteuid() == 0 {
+		r.log.Warn("running Liquidsoap as root: its own root check is disabled (liquidsoap.allow_root)")
+	}
+	r.proc, err = streamer.NewProcess(streamer.ProcessConfig{Station: c.Streamer, Binary: c.Binary, Dir: c.LiqDir,
+		OnEvent: r.events.onEvent, Logger: r.log.With("component", "liquidsoap")})
+	if err != nil {
+		return nil, err
+	}
+	r.ctl, err = streamer.NewController(streamer.ControllerConfig{Station: c.Streamer, Location: c.Loc,
+		Margin: c.Delay + 5*time.Second, Logger: r.log.With("component", "controller")})
+	if err != nil {
+		return nil, err
+	}
+	r.mon, err = schedule.New(schedule.Config{Store: r.store, Player: newPlayer(r.ctl, r.started), StationID: r.station.ID,
+		Delay: c.Delay, CancelTimeout: c.CancelTimeout, SyncInterval: c.SyncInterval, DealerSource: c.Streamer.DealerID(),
+		Logger: r.log.With("component", "monitor")})
+	if err != nil {
+		return nil, err
+	}
+
+	r.ln = rc.Listener
+	if r.ln == nil {
+		if r.ln, err = net.Listen("tcp", c.Listen); err != nil {
+			return nil, err
+		}
+	}
+	if c.Record != nil {
+		if r.arch, err = storeurl.Open(ctx, c.Record.Store, storeurl.Config{}); err != nil {
+			return nil, fmt.Errorf("record.store: %w", err)
+		}
+		url := "http://" + loopback(r.ln.Addr()) + "/hls/" + c.Record.Playlist
+		r.capture = &capture{
+			cfg:    captureConfig(c.Record.Stream, url, hls.Config{Store: r.arch, Logger: r.log.With("component", "hls")}),
+			events: r.events, log: r.log,
+		}
+	}
+	r.srv = &http.Server{Handler: r.handler(), ReadHeaderTimeout: 10 * time.Second}
+	return r, nil
+}
+
+// writePlaylists writes each music rotation's m3u from the store before
+// Liquidsoap starts, so that music plays from its first second; the
+// monitor keeps them in sync afterwards. Controller.SyncPlaylist writes
+// the file atomically, then asks Liquidsoap to reload it, which fails
+// here since Liquidsoap is not running yet: it reads the file at start.
+func (r *runner) writePlaylists(ctx context.Context) error {
+	ctl, err := streamer.NewController(streamer.ControllerConfig{Station: r.cfg.Streamer})
+	if err != nil {
+		return err
+	}
+	defer ctl.Close()
+	lists, err := r.store.StreamPlaylists(ctx, r.station.ID)
+	if err != nil {
+		return err
+	}
+	uris := map[string][]string{}
+	for _, pl := range lists {
+		for _, s := range pl.Sounds {
+			uris[pl.Name] = append(uris[pl.Name], s.Path)
+		}
+	}
+	for _, p := range r.cfg.Streamer.Playlists {
+		err := ctl.SyncPlaylist(ctx, p.ID, uris[p.ID])
+		if err != nil && !errors.Is(err, streamer.ErrUnavailable) {
+			return fmt.Errorf("music playlist %s: %w", p.ID, err)
+		}
+	}
+	return nil
+}
+
+// loopback returns the address to reach a listener from this host.
+func loopback(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok || !ta.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("127.0.0.1", fmt.Sprint(ta.Port))
+}
+
+// Addr is where the page and the API are served.
+func (r *runner) Addr() string { return loopback(r.ln.Addr()) }
+
+// Run runs the station until ctx ends or Liquidsoap cannot be kept
+// running. It stops in this order: the monitor (nothing new is pushed),
+// the recording (it fetches the last segments while Liquidsoap still
+// serves them: Liquidsoap deletes its HLS files when it stops), the web
+// server, then Liquidsoap. It returns after every goroutine has ended and
+// Liquidsoap has exited; nil after a clean stop.
+func (r *runner) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	procCtx, stopProc := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopProc()
+	procDone := make(chan error, 1)
+	go func() {
+		err := r.proc.Run(procCtx)
+		if err != nil {
+			cancel(fmt.Errorf("liquidsoap: %w", err))
+		}
+		procDone <- err
+	}()
+
+	g, gctx := errgroup.WithContext(ctx)
+	captureDone := make(chan struct{})
+	g.Go(func() error { return r.mon.Run(gctx) })
+	g.Go(func() error {
+		defer close(captureDone)
+		if r.capture == nil {
+			return nil
+		}
+		return r.capture.Run(gctx)
+	})
+	g.Go(func() error {
+		if err := r.srv.Serve(r.ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		<-captureDone // the recorder reads the HLS files through this server
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return r.srv.Shutdown(sctx)
+	})
+	g.Go(func() error { return r.regenerate(gctx) })
+	g.Go(func() error { return r.progress(gctx) })
+	gerr := g.Wait()
+	stopProc()
+	perr := <-procDone
+	switch {
+	case perr != nil:
+		return fmt.Errorf("liquidsoap: %w", perr)
+	case gerr != nil && !errors.Is(gerr, context.Canceled):
+		return gerr
+	}
+	return nil
+}
+
+// regenerate keeps the coming weeks generated while the station runs, as
+// aircox's daily cron does: a station left running for months never runs
+// out of diffusions.
+func (r *runner) regenerate(ctx context.Context) error {
+	const every = 6 * time.Hour
+	t := time.NewTimer(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		now := time.Now()
+		rep, err := schedule.Generate(ctx, r.store, schedule.GenerateRequest{StationID: r.station.ID, From: now, To: now.AddDate(0, 0, 7*r.cfg.Weeks)})
+		if err != nil && ctx.Err() == nil {
+			r.log.Warn("generating the coming weeks failed; retrying later", "err", err)
+		} else if err == nil && rep.Created > 0 {
+			r.log.Info("diffusions generated", "created", rep.Created, "conflicts", len(rep.Conflicts))
+		}
+		t.Reset(every)
+	}
+}
+
+// progress writes one status line on stderr every r.every: rewritten in
+// place on a terminal, one line each time otherwise.
+func (r *runner) progress(ctx context.Context) error {
+	if r.every <= 0 || r.stderr == nil {
+		return nil
+	}
+	pl := newProgressLine(r.stderr)
+	defer pl.done()
+	t := time.NewTicker(r.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		pl.line(r.statusLine(ctx))
+	}
+}
+
+func (r *runner) statusLine(ctx context.Context) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s liquidsoap %s", time.Since(r.started).Truncate(time.Second), r.proc.State())
+	if pid := r.proc.PID(); pid > 0 {
+		fmt.Fprintf(&b, " (pid %d, %d starts)", pid, r.proc.Starts())
+	}
+	if np, err := schedule.NowPlaying(ctx, r.store, r.station.ID, time.Now()); err == nil {
+		if np.URI != "" {
+			fmt.Fprintf(&b, " | on air: %s %s", np.Source, soundTitle(np))
+			if np.Program != nil {
+				fmt.Fprintf(&b, " (%s)", np.Program.Slug)
+			}
+		}
+		if np.Next != nil && np.NextProgram != nil {
+			fmt.Fprintf(&b, " | next: %s %s", np.NextProgram.Slug, np.Next.Start.In(r.cfg.Loc).Format("15:04:05"))
+		}
+	}
+	s := r.mon.Stats()
+	fmt.Fprintf(&b, " | %d started %d missed %d cancelled %d re-pushed", s.Starts, s.Missed, s.Cancels, s.Repushes)
+	if r.capture != nil {
+		cs := r.capture.status()
+		fmt.Fprintf(&b, " | capture %s: %d segments %.1f MB %d lost", cs.State, cs.Counters.Segments(), float64(cs.Counters.Bytes)/1e6, cs.Counters.Lost())
+	}
+	return b.String()
+}
+
+// summary prints what the run did, on stdout, when it ends.
+func (r *runner) summary(w io.Writer) {
+	s := r.mon.Stats()
+	fmt.Fprintf(w, "radio run of %s stopped after %s: liquidsoap started %d times; %d diffusions started, %d missed, %d cancelled, %d re-pushed\n",
+		r.cfg.Slug, time.Since(r.started).Truncate(time.Second), r.proc.Starts(), s.Starts, s.Missed, s.Cancels, s.Repushes)
+	if r.capture != nil {
+		cs := r.capture.status()
+		fmt.Fprintf(w, "recorded into %s (stream %s): %d segments, %d bytes, %d partial, %d lost, %d recorders\n",
+			r.cfg.Record.Store, r.cfg.Record.Stream, cs.Counters.Segments(), cs.Counters.Bytes, cs.Counters.Partial, cs.Counters.Lost(), cs.Starts)
+	}
+}
+
+// Close releases what newRunner opened. Call it after Run returned.
+func (r *runner) Close() {
+	if r.ctl != nil {
+		_ = r.ctl.Close()
+	}
+	if r.ln != nil {
+		_ = r.ln.Close()
+	}
+	if r.store != nil {
+		_ = r.store.Close()
+	}
+}
+
+// progressLine writes status lines: in place (\r) on a terminal.
+type progressLine struct {
+	w   io.Writer
+	tty bool
+	n   int
+}
+
+func newProgressLine(w io.Writer) *progressLine {
+	p := &progressLine{w: w}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progressLine) line(s string) {
+	if p.tty {
+		fmt.Fprintf(p.w, "\r%-*s", p.n, s)
+		p.n = len(s)
+		return
+	}
+	fmt.Fprintln(p.w, s)
+}
+
+func (p *progressLine) done() {
+	if p.tty && p.n > 0 {
+		fmt.Fprintln(p.w)
+	}
+}
+
+// soundTitle names what NowPlaying found on air.
+func soundTitle(np schedule.Playing) string {
+	switch {
+	case np.Track != nil && np.Track.Title != "":
+		return np.Track.Title
+	case np.Sound != nil && np.Sound.Name != "":
+		return np.Sound.Name
+	}
+	return filepath.Base(np.URI)
+}
