@@ -401,7 +401,7 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 		} else {
 			slugs[m.Name] = field
 		}
-		mc.Dir = checkDir(p, dir, field+".dir", m.Dir, true)
+		mc.Dir = checkDir(p, dir, field+".dir", m.Dir, true, mode)
 		c.Music = append(c.Music, mc)
 	}
 
@@ -424,7 +424,7 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 		}
 		checkOneLine(p, field+".title", pc.Title)
 		if pr.Sounds != "" {
-			pc.Sounds = checkDir(p, dir, field+".sounds", pr.Sounds, false)
+			pc.Sounds = checkDir(p, dir, field+".sounds", pr.Sounds, false, mode)
 		}
 		names := map[string]bool{}
 		for j, rs := range pr.schedules {
@@ -738,23 +738,30 @@ func checkOneLine(p *problems, field, s string) {
 	}
 }
 
-// checkDir resolves a folder of the file and checks that it exists.
-func checkDir(p *problems, base, field, v string, required bool) string {
+// checkDir resolves a folder of the file and checks that it exists: an
+// error for an import, which reads it; a warning for a run, which plays
+// what the store holds and must not stay off air for one missing folder
+// (the monitor marks the sounds whose files are gone).
+func checkDir(p *problems, base, field, v string, required bool, mode loadMode) string {
 	if v == "" {
 		if required {
 			p.errorf(field, "required")
 		}
 		return ""
 	}
+	report := p.errorf
+	if mode == forRun {
+		report = p.warnf
+	}
 	d := resolve(base, v, "")
 	fi, err := os.Stat(d)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		p.errorf(field, "folder %s does not exist", d)
+		report(field, "folder %s does not exist", d)
 	case err != nil:
-		p.errorf(field, "%v", err)
+		report(field, "%v", err)
 	case !fi.IsDir():
-		p.errorf(field, "%s is not a folder", d)
+		report(field, "%s is not a folder", d)
 	}
 	return d
 }
