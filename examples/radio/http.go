@@ -303,6 +303,14 @@ func writeJSON(w http.ResponseWriter, v any) {
 // date and time ("2006-01-02T15:04[:05]") on the wall clock of loc, a
 // time in a DST gap or overlap resolved as schedule resolves it.
 func parseInstant(s string, loc *time.Location) (time.Time, error) {
+	t, err := parseInstantAny(s, loc)
+	if err == nil && (t.UTC().Year() < 1970 || t.UTC().Year() > 9999) {
+		return time.Time{}, fmt.Errorf("%q: want a year from 1970 to 9999", s)
+	}
+	return t, err
+}
+
+func parseInstantAny(s string, loc *time.Location) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}

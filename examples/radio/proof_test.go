@@ -229,7 +229,7 @@ func TestParseInstant(t *testing.T) {
 		require.NoError(t, err, in)
 		require.True(t, want.Equal(got), "%s: got %v, want %v", in, got, want)
 	}
-	for _, in := range []string{"", "now", "2026-13-01", "2026-11-23T25:00", "13:00"} {
+	for _, in := range []string{"", "now", "2026-13-01", "2026-11-23T25:00", "13:00", "0000-01-01", "1969-12-31T00:00:00Z"} {
 		_, err := parseInstant(in, paris)
 		require.Error(t, err, in)
 	}

@@ -121,7 +121,7 @@ func wavDuration(path string) (time.Duration, error) {
 			byteRate = binary.LittleEndian.Uint32(b[8:12])
 		case "data":
 			if byteRate == 0 {
-				return 0, fmt.Errorf("%w: data before fmt", errNotWAV)
+				return 0, fmt.Errorf("%w: no byte rate before the data", errNotWAV)
 			}
 			return time.Duration(float64(size) / float64(byteRate) * float64(time.Second)).Round(time.Millisecond), nil
 		default:
