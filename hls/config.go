@@ -63,7 +63,7 @@ type Config struct {
 	// stitched ads. By default they are recorded: a broadcast archive keeps
 	// what aired.
 	SkipAds bool
-	// Hosts, if set, bounds requests per host across every Recorder that
+	// Hosts, if set, bounds segment downloads per host across every Recorder that
 	// shares it; nil means a limiter of Limits.PerHost for this Recorder.
 	Hosts *HostLimiter
 }
@@ -132,7 +132,7 @@ type Limits struct {
 	// Attempts bounds the parallel attempts at one segment started by soft
 	// timeouts; 0 means 3.
 	Attempts int
-	// PerHost bounds requests in flight to one host; 0 means 32.
+	// PerHost bounds segment downloads in flight to one host; 0 means 32.
 	PerHost int
 	// Queue bounds the segments of one variant waiting for a getter; 0
 	// means 4096. Beyond it the oldest are dropped and counted as missed.

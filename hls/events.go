@@ -92,6 +92,7 @@ type Counters struct {
 	Bytes                  atomic.Int64 // bytes stored, duplicates excluded
 	Duplicates             atomic.Int64 // segments downloaded again and not stored twice
 	Missing                atomic.Int64 // MSNs skipped between playlists
+	Recovered              atomic.Int64 // of those, listed later by another worker and fetched
 	Gaps                   atomic.Int64 // gap events (runs of missing MSNs)
 	GapTags                atomic.Int64 // EXT-X-GAP segments
 	Resets                 atomic.Int64 // media sequence resets
@@ -115,6 +116,7 @@ type CountersSnapshot struct {
 	Bytes                  int64
 	Duplicates             int64
 	Missing, Gaps, GapTags int64
+	Recovered              int64
 	Resets, Skews          int64
 	Discontinuities        int64
 	HandOvers              int64
@@ -131,7 +133,8 @@ func (c *Counters) Snapshot() CountersSnapshot {
 	s := CountersSnapshot{
 		Full: c.Full.Load(), Suspect: c.Suspect.Load(), Partial: c.Partial.Load(), Bytes: c.Bytes.Load(),
 		Duplicates: c.Duplicates.Load(), Missing: c.Missing.Load(), Gaps: c.Gaps.Load(), GapTags: c.GapTags.Load(),
-		Resets: c.Resets.Load(), Skews: c.Skews.Load(), Discontinuities: c.Discontinuities.Load(),
+		Recovered: c.Recovered.Load(),
+		Resets:    c.Resets.Load(), Skews: c.Skews.Load(), Discontinuities: c.Discontinuities.Load(),
 		HandOvers: c.HandOvers.Load(), GiveUps: c.GiveUps.Load(), Dropped: c.Dropped.Load(),
 		AdsSkipped: c.AdsSkipped.Load(), Attempts: c.Attempts.Load(), Retries: c.Retries.Load(),
 		PlaylistErrors: c.PlaylistErrors.Load(), InFlight: c.InFlight.Load(), Queued: c.Queued.Load(),
@@ -146,9 +149,9 @@ func (c *Counters) Snapshot() CountersSnapshot {
 func (s CountersSnapshot) Segments() int64 { return s.Full + s.Suspect + s.Partial }
 
 // Lost returns the segments known to be missing from the archive: skipped
-// MSNs, given-up and dropped segments. EXT-X-GAP segments are not counted:
-// the origin never had them.
-func (s CountersSnapshot) Lost() int64 { return s.Missing + s.GiveUps + s.Dropped }
+// MSNs never listed later, given-up and dropped segments. EXT-X-GAP
+// segments are not counted: the origin never had them.
+func (s CountersSnapshot) Lost() int64 { return s.Missing - s.Recovered + s.GiveUps + s.Dropped }
 
 // State is the lifecycle state of a Recorder.
 type State int
@@ -225,6 +228,7 @@ func (s Status) Total() CountersSnapshot {
 		t.Bytes += c.Bytes
 		t.Duplicates += c.Duplicates
 		t.Missing += c.Missing
+		t.Recovered += c.Recovered
 		t.Gaps += c.Gaps
 		t.GapTags += c.GapTags
 		t.Resets += c.Resets

@@ -62,7 +62,7 @@ func ExampleRecorder_Run() {
 	// Output:
 	// 480p: 3 full, 0 lost
 	// source: 3 full, 0 lost
-	// radio/source/2026-11-23T09/59:54.000000-2.0-full-J0VqFSHV8ASgbbuFPvMjmA3ugO3LvozLwFLCPcTmwTc.ts
-	// radio/source/2026-11-23T09/59:56.000000-2.0-full-w9Yqk7R5QvAPLRaoMl9Lcn-dLSaVfkVI_L7zyDbldc8.ts
-	// radio/source/2026-11-23T09/59:58.000000-2.0-full-xrhuKvD3lsIlPppKMb0yQZOJKZ7Yc8pDJxnIZ1r5vEc.ts
+	// radio/source/2026-11-23T09/59:54.000000-2.0-full-m_e6ALwtINmIUUh0mo_XgLvnfm01olhKs-eL68P12_0.ts
+	// radio/source/2026-11-23T09/59:56.000000-2.0-full-uqLz_nIvS37-ccLPcWOkl2Ia_MtbqDcUB7r2wNVbPjc.ts
+	// radio/source/2026-11-23T09/59:58.000000-2.0-full--rHUHm6m31OZ5d4Iczxtejlv9bUj26NQdJqncnyuRbU.ts
 }

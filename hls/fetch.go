@@ -19,7 +19,7 @@ import (
 // ErrTimeout reports a request cut by its hard timeout.
 var ErrTimeout = errors.New("hls: hard timeout")
 
-// HostLimiter bounds the requests in flight to each host. Share one between
+// HostLimiter bounds the segment downloads in flight to each host. Share one between
 // Recorders (Config.Hosts) that read the same origin: the field reports
 // 401s and 403s from CDNs when too many parallel requests reach them.
 type HostLimiter struct {
@@ -164,19 +164,14 @@ func cause(ctx context.Context, err error) error {
 
 // get issues a GET for rawURL (with a byte range if br is set) and checks
 // the status. The caller closes the body.
-func (s *settings) get(ctx context.Context, rawURL string, br *ByteRange) (*http.Response, func(), error) {
+func (s *settings) get(ctx context.Context, rawURL string, br *ByteRange) (*http.Response, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, nil, fmt.Errorf("hls: refusing URL %q", clip(rawURL))
-	}
-	release, err := s.hosts.acquire(ctx, u.Host)
-	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("hls: refusing URL %q", clip(rawURL))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		release()
-		return nil, nil, err
+		return nil, err
 	}
 	req.Header.Set("User-Agent", "airkeep-hls/1")
 	if br != nil {
@@ -184,28 +179,35 @@ func (s *settings) get(ctx context.Context, rawURL string, br *ByteRange) (*http
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		release()
-		return nil, nil, err
+		return nil, err
 	}
 	// Redirects may not leave http(s) nor downgrade https.
 	if fu := resp.Request.URL; fu.Scheme != "http" && fu.Scheme != "https" || u.Scheme == "https" && fu.Scheme == "http" {
 		resp.Body.Close()
-		release()
-		return nil, nil, fmt.Errorf("hls: %s redirected to %s", clip(rawURL), clip(fu.String()))
+		return nil, fmt.Errorf("hls: %s redirected to %s", clip(rawURL), clip(fu.String()))
 	}
 	ok := resp.StatusCode == http.StatusOK || br != nil && resp.StatusCode == http.StatusPartialContent
 	if !ok {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4096)) // keep the connection reusable
 		resp.Body.Close()
-		release()
-		return nil, nil, &StatusError{URL: rawURL, Code: resp.StatusCode}
+		return nil, &StatusError{URL: rawURL, Code: resp.StatusCode}
 	}
-	return resp, release, nil
+	return resp, nil
+}
+
+// hostOf returns the host part of a URL, for the host limiter.
+func hostOf(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return u.Host
+	}
+	return rawURL
 }
 
 // fetchBody GETs a small resource (playlist, key, init section) whole,
 // under soft and hard timeouts, refusing more than limit bytes. It returns
-// the body and the final URL after redirects.
+// the body and the final URL after redirects. Playlists are not held back
+// by the host limiter: a variant has at most two workers, and a reload that
+// waited behind segment downloads would let segments slip out of the window.
 func (s *settings) fetchBody(ctx context.Context, rawURL string, br *ByteRange, limit int64, soft, hard time.Duration, onSoft func(string)) ([]byte, string, error) {
 	var steps []deadline
 	if soft > 0 && soft < hard {
@@ -214,11 +216,10 @@ func (s *settings) fetchBody(ctx context.Context, rawURL string, br *ByteRange, 
 	steps = append(steps, deadline{after: hard, hard: true, what: "hard timeout"})
 	wctx, wd := startWatchdog(ctx, s.clock, steps, onSoft)
 	defer wd.stop()
-	resp, release, err := s.get(wctx, rawURL, br)
+	resp, err := s.get(wctx, rawURL, br)
 	if err != nil {
 		return nil, "", cause(wctx, err)
 	}
-	defer release()
 	defer resp.Body.Close()
 	if resp.ContentLength > limit {
 		return nil, "", fmt.Errorf("%s: %d bytes: %w", clip(rawURL), resp.ContentLength, ErrTooLarge)

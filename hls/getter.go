@@ -170,8 +170,16 @@ func errOr(err error) error {
 func (g *getter) attempt(ctx context.Context, n int, onSoft func()) attemptResult {
 	s := g.v.s
 	j := g.j
-	began := s.clock.Now()
 	t := s.Timeouts
+	// The slot is taken before the timeouts start: they measure the
+	// server, not this recorder's own queue, so a busy host does not set
+	// off parallel attempts that would only queue too.
+	release, err := s.hosts.acquire(ctx, hostOf(j.seg.URI))
+	if err != nil {
+		return attemptResult{err: err}
+	}
+	defer release()
+	began := s.clock.Now()
 	wctx, wd := startWatchdog(ctx, s.clock, sortDeadlines([]deadline{
 		{after: t.HeadersSoft, headers: true, what: "headers soft timeout"},
 		{after: t.HeadersHard, headers: true, hard: true, what: "headers hard timeout"},
@@ -210,11 +218,10 @@ func (g *getter) attempt(ctx context.Context, n int, onSoft func()) attemptResul
 		key = b
 	}
 
-	resp, release, err := s.get(wctx, j.seg.URI, j.seg.Range)
+	resp, err := s.get(wctx, j.seg.URI, j.seg.Range)
 	if err != nil {
 		return attemptResult{err: cause(wctx, err), permanent: isExpired(err)}
 	}
-	defer release()
 	defer resp.Body.Close()
 	wd.gotHeaders()
 

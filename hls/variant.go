@@ -43,6 +43,8 @@ type variant struct {
 	paths     map[string]seenEntry // URI path (no query) and range → MSN, for reset detection
 	haveMSN   bool
 	lastMSN   uint64
+	lastPDT   time.Time  // newest PDT listed
+	holes     []msnRange // recent runs of MSNs counted missing, oldest first
 	epoch     int
 	anchors   map[uint64]time.Time // MSN → start, without PDT, current epoch
 	lastPrune time.Time
@@ -57,6 +59,47 @@ type variant struct {
 
 	pend      []Event // events to deliver once v.mu is released
 	liveDirty bool
+}
+
+// msnRange is a run of media sequence numbers, both ends included.
+type msnRange struct{ from, to uint64 }
+
+// maxHoles bounds the holes remembered for late listings.
+const maxHoles = 64
+
+func (v *variant) addHoleLocked(from, to uint64) {
+	if len(v.holes) == maxHoles {
+		v.holes = append(v.holes[:0], v.holes[1:]...)
+	}
+	v.holes = append(v.holes, msnRange{from, to})
+}
+
+// fillHoleLocked reports whether msn was counted missing, and if so takes
+// it out of its hole and counts it recovered.
+func (v *variant) fillHoleLocked(msn uint64) bool {
+	for i, h := range v.holes {
+		if msn < h.from || msn > h.to {
+			continue
+		}
+		v.c.Recovered.Add(1)
+		switch {
+		case h.from == h.to:
+			v.holes = append(v.holes[:i], v.holes[i+1:]...)
+		case msn == h.from:
+			v.holes[i].from++
+		case msn == h.to:
+			v.holes[i].to--
+		default:
+			v.holes[i].to = msn - 1
+			if len(v.holes) < maxHoles {
+				v.holes = append(v.holes, msnRange{})
+				copy(v.holes[i+2:], v.holes[i+1:])
+				v.holes[i+1] = msnRange{msn + 1, h.to}
+			}
+		}
+		return true
+	}
+	return false
 }
 
 type seenEntry struct {
@@ -258,9 +301,19 @@ func (v *variant) onPlaylist(w *worker, pl *MediaPlaylist, fetchStart time.Time)
 		}
 	}
 
-	// A reset: the sequence went back and no segment is one we know by
-	// path and number (a renewed token changes only the query).
-	if len(segs) > 0 && v.haveMSN && segs[len(segs)-1].MSN < v.lastMSN && len(fresh) > 0 {
+	// A late listing: a fresh segment whose number was counted missing
+	// (a lagging worker lists what the other one skipped). It fills its
+	// hole instead of looking like a reset.
+	late := false
+	for _, i := range fresh {
+		if v.fillHoleLocked(segs[i].MSN) {
+			late = true
+		}
+	}
+	// A reset: the sequence went back, no segment is one we know by path
+	// and number (a renewed token changes only the query), none fills a
+	// hole, and, when dated, the playlist is newer than anything seen.
+	if len(segs) > 0 && v.haveMSN && segs[len(segs)-1].MSN < v.lastMSN && len(fresh) > 0 && !late {
 		known := false
 		for i := range segs {
 			if e, ok := v.paths[pathKey(&segs[i])]; ok && e.msn == segs[i].MSN {
@@ -268,12 +321,14 @@ func (v *variant) onPlaylist(w *worker, pl *MediaPlaylist, fetchStart time.Time)
 				break
 			}
 		}
-		if !known {
+		newer := !pl.HasPDT || v.lastPDT.IsZero() || segs[len(segs)-1].PDT.After(v.lastPDT)
+		if !known && newer {
 			v.epoch++
 			v.c.Resets.Add(1)
 			v.eventLocked(Event{Kind: EventReset, MSN: segs[0].MSN, Reason: "media sequence went back from " + uitoa(v.lastMSN)})
 			v.s.log.Warn("media sequence reset", "variant", v.name, "from", v.lastMSN, "to", segs[len(segs)-1].MSN, "epoch", v.epoch)
 			v.lastMSN = segs[len(segs)-1].MSN
+			v.holes = v.holes[:0]
 			clear(v.anchors)
 			v.requestLocked(w, "", "sequence reset", true, w.working.Load())
 		}
@@ -286,11 +341,15 @@ func (v *variant) onPlaylist(w *worker, pl *MediaPlaylist, fetchStart time.Time)
 			v.c.Gaps.Add(1)
 			v.eventLocked(Event{Kind: EventGap, MSN: v.lastMSN + 1, Missing: missing})
 			v.s.log.Warn("media sequence gap: segments never listed", "variant", v.name, "after", v.lastMSN, "missing", missing)
+			v.addHoleLocked(v.lastMSN+1, first-1)
 		}
 		if last := segs[len(segs)-1].MSN; !v.haveMSN || last > v.lastMSN {
 			v.lastMSN = last
 		}
 		v.haveMSN = true
+	}
+	if pl.HasPDT && len(segs) > 0 && segs[len(segs)-1].PDT.After(v.lastPDT) {
+		v.lastPDT = segs[len(segs)-1].PDT
 	}
 
 	// PDT skew (wubloader #539): the segment whose tag jumped and every

@@ -296,3 +296,22 @@ func TestRestartBacksOff(t *testing.T) {
 	require.Equal(t, Stopped, states[len(states)-1])
 	require.ErrorIs(t, rec.Run(context.Background()), ErrStopped)
 }
+
+// TestLateListingFillsGapNotReset: a playlist lagging behind lists
+// segments that were counted missing. They are fetched and counted
+// recovered; the sequence going back is not taken for a reset.
+func TestLateListingFillsGapNotReset(t *testing.T) {
+	r := startScripted(t, Config{MaxURLAge: -1, Reload: Reload{Stale: time.Hour}}, media(0, 3, nil))
+	r.drive(7 * time.Second)
+	r.srv.set(media(10, 12, nil))
+	r.drive(7 * time.Second)
+	r.srv.set(media(5, 8, nil)) // a lagging edge
+	r.drive(7 * time.Second)
+	r.stop(t)
+	st := r.rec.Status().Total()
+	require.Zero(t, st.Resets)
+	require.EqualValues(t, 6, st.Missing)
+	require.EqualValues(t, 4, st.Recovered)
+	require.EqualValues(t, 2, st.Lost(), "4 and 9 were never listed")
+	require.EqualValues(t, 11, st.Full)
+}

@@ -26,6 +26,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,6 +69,8 @@ type options struct {
 	streams                    []string
 	demo, faults, verbose      bool
 	noSync                     bool
+	cpuProfile                 string
+	perHost                    int
 	duration, progress, maxAge time.Duration
 	reload                     time.Duration
 	speed                      float64
@@ -92,6 +95,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.maxAge, "max-url-age", 0, "renew media playlist URLs after this long (0: 20h)")
 	fs.DurationVar(&o.reload, "reload-interval", 0, "reload playlists at this fixed interval, as wubloader (0: RFC 8216 schedule)")
 	fs.BoolVar(&o.verbose, "v", false, "log debug lines (every segment) on stderr")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
+	fs.IntVar(&o.perHost, "per-host", 64, "segment downloads in flight to one host, over all streams")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return o, err
@@ -111,6 +116,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.speed <= 0 {
 		return o, usageError{errors.New("-speed must be positive")}
+	}
+	if o.perHost < 1 {
+		return o, usageError{errors.New("-per-host must be at least 1")}
 	}
 	if o.channels != "" {
 		if n, err := strconv.Atoi(o.channels); err == nil {
@@ -176,6 +184,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	store, err := storeurl.Open(ctx, o.store, storeurl.Config{Dir: archive.DirConfig{NoSync: o.noSync}, Logger: logger})
 	if err != nil {
 		var se *storeurl.Error
@@ -197,9 +216,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer demo.close()
 	}
 	// One Recorder per stream; they share connections and per-host limits.
-	client := hls.DefaultHTTPClient(64)
+	client := hls.DefaultHTTPClient(o.perHost)
 	defer client.CloseIdleConnections()
-	hosts := hls.NewHostLimiter(64)
+	hosts := hls.NewHostLimiter(o.perHost)
 	recs := make([]*hls.Recorder, len(o.streams))
 	for i, name := range o.streams {
 		cfg := hls.Config{

@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,6 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	speed := fs.Float64("speed", 1, "run the origin's clock this many times faster than real time")
 	seed := fs.Uint64("seed", 1, "seed of fault decisions and tokens")
 	quiet := fs.Bool("quiet", false, "do not print published segments")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	var f hlstest.Faults
 	fs.Float64Var(&f.ErrorRate, "errors", 0, "fraction of segment requests answered 500")
 	fs.Float64Var(&f.PlaylistErrorRate, "playlist-errors", 0, "fraction of media playlist requests answered 500")
@@ -111,6 +113,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	vs, err := parseVariants(*variants)
 	if err != nil {

@@ -18,7 +18,6 @@ const (
 	pidAudio   = 0x0100
 	pidNull    = 0x1FFF
 
-	mp3FrameBytes = 384  // 144 × 128000 / 48000
 	mp3FrameTicks = 2160 // 1152 samples at 48 kHz in 90 kHz ticks
 	ptsWrap       = 1 << 33
 	// ptsBase keeps timestamps clear of zero, where some demuxers are shy.
@@ -26,9 +25,10 @@ const (
 )
 
 // Segment returns a self-contained MPEG-TS segment: PAT and PMT first, then
-// audio frames in PES packets stamped with PTS (and PCR on the first packet
-// of each) from start to start+dur on the 90 kHz clock, then null packets
-// up to size bytes (rounded up to whole packets). label is written into the
+// audio frames (128, 64 or 32 kbit/s, the most that fits size) in PES
+// packets stamped with PTS (and PCR on the first packet of each) from start
+// to start+dur on the 90 kHz clock, then null packets up to size bytes
+// (rounded up to whole packets). label is written into the
 // ancillary data of every frame and into the null packets, so segments with
 // different labels differ. The result depends only on its arguments.
 func Segment(label string, start, dur time.Duration, size int) []byte {
@@ -41,10 +41,19 @@ func Segment(label string, start, dur time.Duration, size int) []byte {
 	if n < 1 {
 		n = 1
 	}
-	frame := make([]byte, mp3FrameBytes)
+	rate := mp3Rates[len(mp3Rates)-1]
+	for _, r := range mp3Rates {
+		// A frame's PES takes ceil((bytes+14)/176) packets or so: keep
+		// the audio within the size asked for.
+		if n*((r.bytes+14+175)/176+1)*packetSize <= size {
+			rate = r
+			break
+		}
+	}
+	frame := make([]byte, rate.bytes)
 	for i := 0; i < n; i++ {
 		pts := (ptsBase + t0 + int64(i)*mp3FrameTicks) % ptsWrap
-		mp3Frame(frame, label, i)
+		mp3Frame(frame, rate.idx, label, i)
 		w.pes(pesPacket(frame, pts), pts)
 	}
 	fill := make([]byte, packetSize-4)
@@ -61,15 +70,23 @@ func Segment(label string, start, dur time.Duration, size int) []byte {
 
 func ticks(d time.Duration) int64 { return int64(d / (time.Second / 90000)) }
 
+// mp3Rates are the frame bit rates Segment chooses from: the highest whose
+// frames fit the requested size, so small segments stay small. idx is the
+// MPEG-1 Layer III bit rate index; a frame is 144 × rate / 48000 bytes.
+var mp3Rates = []struct {
+	idx   byte
+	bytes int
+}{{9, 384}, {5, 192}, {1, 96}} // 128, 64, 32 kbit/s
+
 // mp3Frame fills f with a silent MPEG-1 Layer III frame carrying label.
-func mp3Frame(f []byte, label string, i int) {
+func mp3Frame(f []byte, idx byte, label string, i int) {
 	clear(f)
-	// sync, MPEG-1, Layer III, no CRC | 128 kbit/s, 48 kHz | mono
-	f[0], f[1], f[2], f[3] = 0xFF, 0xFB, 0x94, 0xC0
+	// sync, MPEG-1, Layer III, no CRC | bit rate, 48 kHz | mono
+	f[0], f[1], f[2], f[3] = 0xFF, 0xFB, idx<<4|0x04, 0xC0
 	// The 17 bytes of side information stay zero: main_data_begin 0 and
 	// part2_3_length 0 in both granules. The rest is never read.
-	anc := f[40:]
-	n := copy(anc, label)
+	anc := f[24:]
+	n := copy(anc[:len(anc)-4], label)
 	binary.BigEndian.PutUint32(anc[n:], uint32(i))
 }
 
