@@ -52,10 +52,11 @@ type variant struct {
 	queue   []*job
 	running int
 
-	stored  map[string]time.Time // names committed by this recorder → start
-	fulls   map[fullKey]bool     // full copies committed, for skipping refetches
-	anyKeys map[fullKey]bool     // anything committed
-	live    bool
+	// stored maps what this recorder committed, by start and duration:
+	// which types, and the names, to tell a duplicate from a new file and
+	// to skip refetching a segment already stored whole.
+	stored map[fullKey]*storedInfo
+	live   bool
 
 	pend      []Event // events to deliver once v.mu is released
 	liveDirty bool
@@ -108,8 +109,18 @@ type seenEntry struct {
 }
 
 type fullKey struct {
-	start time.Time
+	start int64 // Unix µs, as names carry it
 	dur   archive.Seconds
+}
+
+type storedInfo struct {
+	full   bool
+	hashes []storedHash // usually one
+}
+
+type storedHash struct {
+	typ  archive.Type
+	hash archive.Hash
 }
 
 func newVariant(sess *session, name string, c *Counters) *variant {
@@ -118,7 +129,7 @@ func newVariant(sess *session, name string, c *Counters) *variant {
 		workers: make(map[*worker]struct{}),
 		seen:    make(map[string]seenEntry), paths: make(map[string]seenEntry),
 		anchors: make(map[uint64]time.Time),
-		stored:  make(map[string]time.Time), fulls: make(map[fullKey]bool), anyKeys: make(map[fullKey]bool),
+		stored:  make(map[fullKey]*storedInfo),
 	}
 }
 
@@ -481,20 +492,12 @@ func (v *variant) pruneLocked(now time.Time, pl *MediaPlaylist) {
 			}
 		}
 	}
-	horizon := now.Add(-max(2*time.Hour, 2*v.s.Timeouts.GiveUp))
-	for name, start := range v.stored {
-		if start.Before(horizon) {
-			delete(v.stored, name)
-		}
-	}
-	for k := range v.fulls {
-		if k.start.Before(horizon) {
-			delete(v.fulls, k)
-		}
-	}
-	for k := range v.anyKeys {
-		if k.start.Before(horizon) {
-			delete(v.anyKeys, k)
+	// A segment is fetched again only while it is listed or retried: keep
+	// commits for twice the give-up time (40 minutes by default).
+	horizon := now.Add(-max(30*time.Minute, 2*v.s.Timeouts.GiveUp)).UnixMicro()
+	for k := range v.stored {
+		if k.start < horizon {
+			delete(v.stored, k)
 		}
 	}
 }
@@ -542,15 +545,23 @@ func (v *variant) pumpLocked() {
 // onStored records a commit, telling a duplicate from a new file.
 func (v *variant) onStored(j *job, seg archive.Segment, size int64) {
 	v.mu.Lock()
-	name := seg.Name()
-	_, dup := v.stored[name]
-	if !dup {
-		v.stored[name] = seg.Start
+	k := fullKey{start: seg.Start.UnixMicro(), dur: seg.Duration}
+	info := v.stored[k]
+	if info == nil {
+		info = new(storedInfo)
+		v.stored[k] = info
 	}
-	k := fullKey{start: seg.Start, dur: seg.Duration}
-	v.anyKeys[k] = true
+	dup := false
+	for _, h := range info.hashes {
+		if h.typ == seg.Type && h.hash == seg.Hash {
+			dup = true
+		}
+	}
+	if !dup {
+		info.hashes = append(info.hashes, storedHash{seg.Type, seg.Hash})
+	}
 	if seg.Type == archive.Full {
-		v.fulls[k] = true
+		info.full = true
 	}
 	v.mu.Unlock()
 	if dup {
@@ -582,21 +593,22 @@ func (v *variant) onStored(j *job, seg archive.Segment, size int64) {
 }
 
 func (v *variant) key(j *job) fullKey {
-	return fullKey{start: j.start.UTC().Round(time.Microsecond), dur: j.seg.Duration}
+	return fullKey{start: j.start.Round(time.Microsecond).UnixMicro(), dur: j.seg.Duration}
 }
 
 // hasFull reports whether a full copy of the job's segment was stored.
 func (v *variant) hasFull(j *job) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return v.fulls[v.key(j)]
+	info := v.stored[v.key(j)]
+	return info != nil && info.full
 }
 
 // hasAny reports whether any copy of the job's segment was stored.
 func (v *variant) hasAny(j *job) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return v.anyKeys[v.key(j)]
+	return v.stored[v.key(j)] != nil
 }
 
 // dropped counts a job stopped with the recording before anything of it

@@ -69,7 +69,7 @@ type options struct {
 	streams                    []string
 	demo, faults, verbose      bool
 	noSync                     bool
-	cpuProfile                 string
+	cpuProfile, memProfile     string
 	perHost                    int
 	duration, progress, maxAge time.Duration
 	reload                     time.Duration
@@ -96,6 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.reload, "reload-interval", 0, "reload playlists at this fixed interval, as wubloader (0: RFC 8216 schedule)")
 	fs.BoolVar(&o.verbose, "v", false, "log debug lines (every segment) on stderr")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to this file when the capture stops")
 	fs.IntVar(&o.perHost, "per-host", 64, "segment downloads in flight to one host, over all streams")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -299,6 +300,13 @@ loop:
 				break loop
 			}
 			poll.Reset(time.Second)
+		}
+	}
+	if o.memProfile != "" {
+		// Taken before the shutdown, while the recorders hold their state.
+		if f, err := os.Create(o.memProfile); err == nil {
+			pprof.Lookup("heap").WriteTo(f, 0)
+			f.Close()
 		}
 	}
 	cancel()
