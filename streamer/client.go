@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net"
 	"os"
@@ -77,6 +78,9 @@ type Client struct {
 	sem  chan struct{}
 	done chan struct{}
 	gen  atomic.Uint64
+	// restarts counts processes told apart by uptime alone, for
+	// generations of servers without an instance command.
+	restarts uint64
 
 	// Guarded by sem.
 	rd       *bufio.Reader
@@ -157,10 +161,16 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 // Addr returns the address the client dials, for messages.
 func (c *Client) Addr() string { return c.addr }
 
-// Generation identifies the server process the client last reached: 0
-// before the first successful connection, then 1, incremented each time a
-// new connection finds a different process (a restart, which lost every
-// queue). It does not contact the server; Ping does.
+// Generation identifies the server process the client last reached (0
+// before the first successful connection), and changes when a new
+// connection finds a different process: a restart, which lost every queue.
+// With a station script of this package (ClientConfig.InstanceCommand) it
+// is derived from the process's own token, so every client, in any
+// program, run after run, gives the same value for the same process: a
+// monitor that recorded it can tell after its own restart whether the
+// player restarted too. Without the command it is a per-client counter
+// (1, 2, ...) of processes told apart by their uptime. It does not contact
+// the server; Ping does.
 func (c *Client) Generation() uint64 { return c.gen.Load() }
 
 // Ping checks that the server answers, connecting if needed, and so brings
@@ -327,7 +337,14 @@ func (c *Client) identify(ctx context.Context, conn net.Conn) error {
 	if c.known && c.instance.same(id) {
 		return nil
 	}
-	gen := c.gen.Add(1)
+	var gen uint64
+	if id.token != "" {
+		gen = tokenGeneration(id.token)
+	} else {
+		c.restarts++
+		gen = c.restarts
+	}
+	c.gen.Store(gen)
 	if c.known {
 		c.log.Info("server restarted", "generation", gen)
 	} else {
@@ -411,6 +428,15 @@ func (c *Client) drop(conn net.Conn) {
 // closes an idle connection; the command that met it was never read.
 func isGoodbye(partial string) bool {
 	return strings.HasPrefix(partial, "Connection timed out.. Bye!")
+}
+
+// tokenGeneration maps an instance token to a generation: FNV-1a, with the
+// top bit set so that it is never 0 and never one of the small counter
+// values of token-less servers.
+func tokenGeneration(token string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(token))
+	return h.Sum64() | 1<<63
 }
 
 // instanceID identifies a server process: by the token its script reports,

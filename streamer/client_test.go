@@ -526,3 +526,25 @@ func TestNewClientConfig(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, errors.Is(nil, ErrClosed))
 }
+
+// TestGenerationFromInstanceToken checks that clients of one process agree
+// on its generation, whichever program made them and whenever, so that a
+// monitor restarted beside a running player does not think the player
+// restarted too; and that another process gets another generation.
+func TestGenerationFromInstanceToken(t *testing.T) {
+	serve := func(token string) *fakeServer {
+		return newFakeServer(t, func(s *fakeServer, i int, c net.Conn, r *bufio.Reader) {
+			s.answer(map[string]string{"airkeep.instance": token, "version": "Liquidsoap 2.1.3"})(i, c, r)
+		})
+	}
+	first, second := serve("1795423362.00-0.5"), serve("1795423999.00-0.25")
+	gen := func(path string) uint64 {
+		c := newTestClient(t, ClientConfig{Socket: path, InstanceCommand: "airkeep.instance"})
+		require.NoError(t, c.Ping(context.Background()))
+		return c.Generation()
+	}
+	a, b := gen(first.path), gen(first.path)
+	require.NotZero(t, a)
+	require.Equal(t, a, b, "two clients of one process agree")
+	require.NotEqual(t, a, gen(second.path), "another process, another generation")
+}

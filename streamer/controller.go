@@ -430,6 +430,21 @@ func (c *Controller) Push(ctx context.Context, uris ...string) error {
 // is not read as a comment. Relative URIs resolve against the m3u's
 // directory.
 func (c *Controller) SyncPlaylist(ctx context.Context, name string, uris []string) error {
+	if err := c.WritePlaylist(name, uris); err != nil {
+		return err
+	}
+	if err := c.client.Reload(ctx, name); err != nil {
+		return err
+	}
+	c.log.Info("playlist synced", "playlist", name, "entries", len(uris))
+	return nil
+}
+
+// WritePlaylist replaces the m3u file of the named music playlist with uris,
+// atomically, without asking Liquidsoap to reload it: a station writes its
+// playlists this way before Liquidsoap first starts (it reads them at
+// start-up); SyncPlaylist does it while Liquidsoap runs.
+func (c *Controller) WritePlaylist(name string, uris []string) error {
 	var pl *Playlist
 	for i := range c.st.Playlists {
 		if c.st.Playlists[i].ID == name {
@@ -457,14 +472,7 @@ func (c *Controller) SyncPlaylist(ctx context.Context, name string, uris []strin
 		b.WriteString(u)
 		b.WriteByte('\n')
 	}
-	if err := writeFileAtomic(pl.Path, []byte(b.String()), 0o644); err != nil {
-		return err
-	}
-	if err := c.client.Reload(ctx, name); err != nil {
-		return err
-	}
-	c.log.Info("playlist synced", "playlist", name, "entries", len(uris))
-	return nil
+	return writeFileAtomic(pl.Path, []byte(b.String()), 0o644)
 }
 
 // ReloadPlaylists makes every playlist re-read its file or directory.

@@ -2,7 +2,11 @@ package streamer
 
 import (
 	"context"
+	"os"
+	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // player is the Player interface package schedule declares (it never
@@ -18,3 +22,28 @@ type player interface {
 }
 
 var _ player = (*Controller)(nil)
+
+// TestWritePlaylistWithoutServer checks that a station can write its m3u
+// files before Liquidsoap first starts, and that SyncPlaylist then fails only
+// on the reload.
+func TestWritePlaylistWithoutServer(t *testing.T) {
+	st := testStation(t)
+	ctl, err := NewController(ControllerConfig{Station: st})
+	require.NoError(t, err)
+	defer ctl.Close()
+	m3u := st.Playlists[0].Path
+	require.NoError(t, ctl.WritePlaylist("music", []string{"music/c.wav", "#odd.wav"}))
+	data, err := os.ReadFile(m3u)
+	require.NoError(t, err)
+	require.Equal(t, "#EXTM3U\nmusic/c.wav\n./#odd.wav\n", string(data))
+
+	err = ctl.SyncPlaylist(context.Background(), "music", []string{"music/a.wav"})
+	require.ErrorIs(t, err, ErrUnavailable)
+	data, err = os.ReadFile(m3u)
+	require.NoError(t, err)
+	require.Equal(t, "#EXTM3U\nmusic/a.wav\n", string(data), "written, though the reload failed")
+
+	var ae *ArgError
+	require.ErrorAs(t, ctl.WritePlaylist("nope", nil), &ae)
+	require.ErrorAs(t, ctl.WritePlaylist("music", []string{"a\rb"}), &ae)
+}

@@ -191,6 +191,7 @@ type Process struct {
 	script  []byte
 	env     []string
 	dirs    []string
+	hlsDir  string // playlists a dead process left are removed before a start
 	clients ClientConfig
 	clock   airkeep.Clock
 	log     *slog.Logger
@@ -217,6 +218,9 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		p.script = script
 		p.env = cfg.Station.Env()
 		p.dirs = cfg.Station.Dirs()
+		if cfg.Station.HLS != nil {
+			p.hlsDir = cfg.Station.HLS.Dir
+		}
 		p.clients = cfg.Station.ClientConfig()
 	case cfg.Script != "":
 		p.script = []byte(cfg.Script)
@@ -274,6 +278,22 @@ func (p *Process) Starts() int { return int(p.starts.Load()) }
 
 // Script returns a copy of the script the process runs.
 func (p *Process) Script() []byte { return bytes.Clone(p.script) }
+
+// clearHLSPlaylists removes the HLS playlists a previous process left: a
+// killed Liquidsoap leaves them behind, and a recorder reading them would
+// take a dead stream for a live one until the new process rewrites them.
+// Segments stay; their names never repeat across processes.
+func (p *Process) clearHLSPlaylists() {
+	if p.hlsDir == "" {
+		return
+	}
+	stale, _ := filepath.Glob(filepath.Join(p.hlsDir, "*.m3u8"))
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			p.log.Warn("cannot remove a stale HLS playlist", "path", f, "err", err)
+		}
+	}
+}
 
 // Run supervises Liquidsoap until ctx ends (then it stops the process and
 // returns nil) or a failure it cannot recover from: the first start fails
@@ -352,6 +372,7 @@ func (p *Process) runOnce(ctx context.Context, binary, script string) (ready boo
 	if err := p.clearSocket(ctx); err != nil {
 		return false, err
 	}
+	p.clearHLSPlaylists()
 	p.tail.reset()
 	n := int(p.starts.Add(1))
 	cmd := exec.Command(binary, script)

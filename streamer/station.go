@@ -181,8 +181,10 @@ type HLS struct {
 	Streams []HLSStream
 }
 
-// HLSStream is one HLS variant: segments are named <Name>_<n>.<ext> and its
-// media playlist <Name>.m3u8.
+// HLSStream is one HLS variant: segments are named <Name>_<tag>_<n>.<ext>,
+// where the tag is new for each Liquidsoap process (so a restart, which
+// counts from 1 again, never reuses a segment's URI for other audio), and
+// its media playlist is <Name>.m3u8.
 type HLSStream struct {
 	Name   string // [a-z][a-z0-9_]*; required
 	Format Format
