@@ -46,7 +46,7 @@ type proofRow struct {
 	AsRunEnd   time.Time // zero: unknown
 	Recorded   bool      // coverage measured (an archive was given)
 	Present    time.Duration
-	Holes      []interval
+	Holes      []archive.Span
 	Flags      []string
 }
 
@@ -158,7 +158,7 @@ func buildProof(ctx context.Context, pc proofConfig) (proofReport, error) {
 					return rep, fmt.Errorf("archive %s/%s: %w", pc.Stream, pc.Variant, err)
 				}
 				row.Recorded = true
-				row.Present, row.Holes = coverage(tl, d.Start, end)
+				row.Present, row.Holes = tl.Coverage(d.Start, end)
 			}
 		}
 		row.Flags = flags(row, pc.Tolerance)
@@ -411,4 +411,18 @@ func findStation(ctx context.Context, store *schedule.SQLiteStore, slug string) 
 		return store.Station(ctx, slugs[0])
 	}
 	return schedule.Station{}, usageError{fmt.Errorf("the database holds several stations (%s): choose one with -station", strings.Join(slugs, ", "))}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

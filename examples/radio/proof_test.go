@@ -33,42 +33,6 @@ func putSegments(t *testing.T, st archive.Store, typ archive.Type, dur float64, 
 	}
 }
 
-func TestCoverage(t *testing.T) {
-	tests := []struct {
-		name     string
-		full     []float64 // 2 s full segments at these offsets
-		partial  []float64
-		from, to float64
-		present  float64
-		holes    [][2]float64
-	}{
-		{name: "all there", full: []float64{0, 2, 4, 6, 8}, from: 1, to: 9, present: 8},
-		{name: "nothing", from: 0, to: 10, present: 0, holes: [][2]float64{{0, 10}}},
-		{name: "a hole inside", full: []float64{0, 2, 8, 10}, from: 0, to: 12, present: 8, holes: [][2]float64{{4, 8}}},
-		{name: "late start and early end", full: []float64{4, 6}, from: 1, to: 11, present: 4, holes: [][2]float64{{1, 4}, {8, 11}}},
-		{name: "a partial segment is a hole", full: []float64{0, 4}, partial: []float64{2}, from: 0, to: 6, present: 4, holes: [][2]float64{{2, 4}}},
-		// The best timeline (what a cut holds) skips a segment that overlaps
-		// the one before, as wubloader's selection does.
-		{name: "overlapping segments", full: []float64{0, 1.5, 3}, from: 0, to: 5, present: 4, holes: [][2]float64{{2, 3}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st := archive.NewMemStore()
-			putSegments(t, st, archive.Full, 2, tt.full...)
-			putSegments(t, st, archive.Partial, 2, tt.partial...)
-			tl, err := archive.Best(t.Context(), st, archive.Query{Stream: "radio", Variant: "source", Start: at(tt.from), End: at(tt.to)})
-			require.NoError(t, err)
-			present, holes := coverage(tl, at(tt.from), at(tt.to))
-			require.Equal(t, time.Duration(tt.present*float64(time.Second)), present)
-			var got [][2]float64
-			for _, h := range holes {
-				got = append(got, [2]float64{h.Start.Sub(t0).Seconds(), h.End.Sub(t0).Seconds()})
-			}
-			require.Equal(t, tt.holes, got)
-		})
-	}
-}
-
 func TestFlags(t *testing.T) {
 	d := schedule.Diffusion{ID: 1, Type: schedule.OnAir, Start: at(0), End: at(60)}
 	const none = -1000.0
@@ -81,7 +45,7 @@ func TestFlags(t *testing.T) {
 			r.AsRunEnd = at(end)
 		}
 		if missing > 0 {
-			r.Holes = []interval{{at(10), at(10 + missing)}}
+			r.Holes = []archive.Span{{Start: at(10), End: at(10 + missing)}}
 		}
 		return r
 	}

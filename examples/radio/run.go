@@ -248,7 +248,7 @@ func (r *runner) Run(ctx context.Context) error {
 	go func() {
 		err := r.proc.Run(procCtx)
 		if err != nil {
-			cancel(fmt.Errorf("liquidsoap: %w", err))
+			cancel(err) // Liquidsoap cannot be kept running: stop the rest
 		}
 		procDone <- err
 	}()
@@ -283,7 +283,7 @@ func (r *runner) Run(ctx context.Context) error {
 	perr := <-procDone
 	switch {
 	case perr != nil:
-		return fmt.Errorf("liquidsoap: %w", perr)
+		return perr
 	case gerr != nil && !errors.Is(gerr, context.Canceled):
 		return gerr
 	}

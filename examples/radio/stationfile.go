@@ -291,7 +291,7 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 		}
 		key, msg := tomlMessage(err)
 		p.keys = locateKeys(src, md)
-		p.errorf(tomlField(key), "%s", msg)
+		p.errorf(key, "%s", msg)
 		return nil, nil, p.err()
 	}
 	p.keys = locateKeys(src, md)
@@ -664,9 +664,6 @@ func tomlMessage(err error) (key, msg string) {
 	}
 	return key, msg
 }
-
-// tomlField turns toml's key ("record.segments") into a field path.
-func tomlField(key string) string { return key }
 
 func typeWord(goType string) string {
 	switch {
