@@ -127,7 +127,7 @@ func cpuTime() time.Duration {
 //
 //	go test -run '^$' -bench CaptureCPU -benchtime 3x ./hls
 func BenchmarkCaptureCPU(b *testing.B) {
-	spec := benchOrigin{channels: 2, hiBits: 4_000_000, loBits: 1_500_000, speed: 50}
+	spec := benchOrigin{channels: 4, hiBits: 4_000_000, loBits: 1_500_000, speed: 50}
 	base, clock := startBenchOrigin(b, spec)
 	const stretch = 60 * time.Second // of stream time per iteration
 

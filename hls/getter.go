@@ -260,7 +260,7 @@ func (g *getter) attempt(ctx context.Context, n int, onSoft func()) attemptResul
 		written += int64(len(prefix))
 	}
 	bp := s.bufs.Get().(*[]byte)
-	nb, err := io.CopyBuffer(writerOnly{w}, body, *bp)
+	nb, err := copyFull(w, body, *bp)
 	s.bufs.Put(bp)
 	written += nb
 	if err == nil && resp.ContentLength >= 0 && j.seg.Range == nil && key == nil && nb != resp.ContentLength {
@@ -298,9 +298,33 @@ func (g *getter) attempt(ctx context.Context, n int, onSoft func()) attemptResul
 	return attemptResult{stored: true}
 }
 
-// writerOnly hides ReaderFrom-like fast paths so every byte goes through
-// the archive writer's hash.
-type writerOnly struct{ io.Writer }
+// copyFull copies r to w in chunks that fill buf before each write:
+// sockets return a few kilobytes per read, and a write (with its hash
+// update and system call) per read would cost more than the bytes.
+func copyFull(w io.Writer, r io.Reader, buf []byte) (int64, error) {
+	var total int64
+	for {
+		n := 0
+		var err error
+		for n < len(buf) && err == nil {
+			var k int
+			k, err = r.Read(buf[n:])
+			n += k
+		}
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return total, werr
+			}
+			total += int64(n)
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
 
 // limitedReader fails with ErrTooLarge past n bytes, where io.LimitReader
 // would silently stop.
