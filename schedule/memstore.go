@@ -138,6 +138,17 @@ func (m *MemStore) Station(ctx context.Context, slug string) (Station, error) {
 	return findRow(m, m.stations, "station", slug, func(s Station) bool { return s.Slug == slug })
 }
 
+func (m *MemStore) Stations(ctx context.Context) ([]Station, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Station, 0, len(m.stations))
+	for _, st := range m.stations {
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b Station) int { return cmp.Compare(a.Slug, b.Slug) })
+	return out, nil
+}
+
 func (m *MemStore) PutProgram(ctx context.Context, p Program) (Program, error) {
 	if err := validateProgram(p); err != nil {
 		return Program{}, err

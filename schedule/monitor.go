@@ -284,6 +284,44 @@ func (m *Monitor) settleEnded(ctx context.Context, now time.Time) error {
 	return nil
 }
 
+// onAirDedup is the window within which two observations of one URI on one
+// source are the same airing. The player reports air times exactly (a
+// timestamp, or local time to the second), so a second is enough for a
+// restarted monitor to find its own log again; aircox's wider Margin would
+// merge a part the player really played twice, as after a player restart
+// that re-pushed the cut sound.
+const onAirDedup = time.Second
+
+// lateLookback bounds how far back diffusionOfSound looks for the started
+// diffusion a late sound belongs to.
+const lateLookback = 24 * time.Hour
+
+// diffusionOfSound returns the diffusion a sound of an episode that aired at
+// airTime belongs to: the diffusion of the episode whose window holds
+// airTime; or, when none does (a diffusion started late, or re-pushed
+// after a player restart, plays past its end), the started diffusion of
+// the episode that began last before airTime. 0 when there is none.
+func (m *Monitor) diffusionOfSound(ctx context.Context, episodeID int64, airTime time.Time) (int64, error) {
+	d, err := m.cfg.Store.DiffusionOfEpisodeAt(ctx, episodeID, airTime)
+	if err == nil {
+		return d.ID, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return 0, err
+	}
+	recent, err := m.cfg.Store.Diffusions(ctx, m.cfg.StationID, airTime.Add(-lateLookback), airTime)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	for _, d := range recent { // by Start: the last match began last
+		if d.EpisodeID == episodeID && d.Status == Started && !d.Start.After(airTime) {
+			id = d.ID
+		}
+	}
+	return id, nil
+}
+
 // traceOnAir logs the sound on air once, then its timed tracks as they
 // pass. It returns the URI on air ("" if none or unknown).
 func (m *Monitor) traceOnAir(ctx context.Context, now time.Time, errs *[]error) string {
@@ -313,19 +351,18 @@ func (m *Monitor) traceOnAir(ctx context.Context, now time.Time, errs *[]error) 
 		case err == nil:
 			l.SoundID = sound.ID
 			if sound.EpisodeID != 0 {
-				d, err := m.cfg.Store.DiffusionOfEpisodeAt(ctx, sound.EpisodeID, airTime)
-				if err == nil {
-					l.DiffusionID = d.ID
-				} else if !errors.Is(err, ErrNotFound) {
+				id, err := m.diffusionOfSound(ctx, sound.EpisodeID, airTime)
+				if err != nil {
 					*errs = append(*errs, m.storeErr(err))
 					return uri
 				}
+				l.DiffusionID = id
 			}
 		case !errors.Is(err, ErrNotFound):
 			*errs = append(*errs, m.storeErr(err))
 			return uri
 		}
-		got, created, err := m.cfg.Store.AppendOnAir(ctx, l, m.margin)
+		got, created, err := m.cfg.Store.AppendOnAir(ctx, l, onAirDedup)
 		if err != nil {
 			*errs = append(*errs, m.storeErr(fmt.Errorf("on-air log: %w", err)))
 			return uri

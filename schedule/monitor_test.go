@@ -428,3 +428,26 @@ func TestNewMonitorConfig(t *testing.T) {
 	_, err := schedule.New(schedule.Config{Store: store, Player: player, StationID: 1})
 	require.NoError(t, err)
 }
+
+// TestMonitorReplayAfterRestart: a player that restarts just after a
+// diffusion began plays its first sound again from the start, a few
+// seconds after the first airing, and the re-pushed diffusion runs past its
+// end. The as-run log shows both airings, and the late sound still belongs
+// to its diffusion.
+func TestMonitorReplayAfterRestart(t *testing.T) {
+	r := newRig(t, at("20:00:00"), schedule.NewMemStore())
+	r.diffusion("news", at("20:00:00"), 8*time.Minute, "/1.ogg", 10*time.Minute, "/2.ogg", 5*time.Minute)
+	r.newMonitor()
+	r.tickUntil(at("20:00:01"), time.Second)
+	r.player.Down(true)
+	r.tickUntil(at("20:00:02"), time.Second)
+	r.player.Restart()
+	r.tickUntil(at("20:20:00"), time.Second)
+	require.Equal(t, []string{
+		"20:00:00 start dealer [/1.ogg /2.ogg] (news)",
+		"20:00:00 on_air dealer /1.ogg (news)",
+		"20:00:02 other dealer re-pushed 2 sounds: player restarted (news)",
+		"20:00:02 on_air dealer /1.ogg (news)",
+		"20:10:02 on_air dealer /2.ogg (news)", // after the window's end at 20:08
+	}, r.asRun(evening))
+}

@@ -345,6 +345,14 @@ func (s *SQLiteStore) Station(ctx context.Context, slug string) (Station, error)
 	return st, sqlNotFound(err, "station", slug)
 }
 
+func (s *SQLiteStore) Stations(ctx context.Context) ([]Station, error) {
+	return query(ctx, s, func(r interface{ Scan(...any) error }) (Station, error) {
+		var st Station
+		err := r.Scan(&st.ID, &st.Slug, &st.Name, &st.Zone)
+		return st, err
+	}, "SELECT id, slug, name, zone FROM station ORDER BY slug")
+}
+
 func (s *SQLiteStore) PutProgram(ctx context.Context, p Program) (Program, error) {
 	if err := validateProgram(p); err != nil {
 		return Program{}, err

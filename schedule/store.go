@@ -25,6 +25,8 @@ type Store interface {
 	PutStation(ctx context.Context, s Station) (Station, error)
 	// Station returns the station with that slug.
 	Station(ctx context.Context, slug string) (Station, error)
+	// Stations returns every station, by slug.
+	Stations(ctx context.Context) ([]Station, error)
 	// PutProgram upserts by (StationID, Slug).
 	PutProgram(ctx context.Context, p Program) (Program, error)
 	Program(ctx context.Context, id int64) (Program, error)

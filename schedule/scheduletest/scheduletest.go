@@ -98,6 +98,11 @@ func testCatalogue(t *testing.T, s schedule.Store) {
 	require.Equal(t, again, got)
 	_, err = s.Station(ctx, "nope")
 	require.ErrorIs(t, err, schedule.ErrNotFound)
+	other, err := s.PutStation(ctx, schedule.Station{Slug: "alpha", Name: "Alpha", Zone: "UTC"})
+	require.NoError(t, err)
+	all, err := s.Stations(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []schedule.Station{other, again}, all, "every station, by slug")
 
 	p2, err := s.PutProgram(ctx, schedule.Program{StationID: f.station.ID, Slug: "morning", Title: "Mornings", Active: false, Stream: true})
 	require.NoError(t, err)
