@@ -6,6 +6,7 @@
 //	radio import -station station.toml -db station.db
 //	radio run    -station station.toml -db station.db [-listen 127.0.0.1:8080]
 //	radio proof  -db station.db -dir ./segments -start T -end T
+//	radio script -station station.toml [-check]
 //	radio demo   [-duration 2m]
 //
 // import loads the hand-edited station file (TOML) into the SQLite schedule
@@ -15,7 +16,8 @@
 // station's own HLS output into a segment archive, and serves a page, /now,
 // /asrun.csv and /metrics until SIGINT or SIGTERM. proof reports, per
 // diffusion, the scheduled and as-run times and the archive's coverage.
-// demo does all of it on generated tones in a folder of the current
+// script prints the Liquidsoap script run would start (aircox's
+// "streamer -c"), and checks it with liquidsoap --check. demo does all of it on generated tones in a folder of the current
 // directory, and exits 0 when every due diffusion aired and was recorded.
 //
 // All the work is done by the packages schedule, streamer, hls and
@@ -39,6 +41,7 @@ import (
 	"time"
 
 	"github.com/airkeep/airkeep/schedule"
+	"github.com/airkeep/airkeep/streamer"
 )
 
 const usage = `usage: radio COMMAND [flags]
@@ -47,6 +50,7 @@ commands:
   import   load the station file into the schedule store, generate the coming weeks
   run      run the station: Liquidsoap, the monitor, the recording, the web page
   proof    per diffusion: scheduled and as-run times, archive coverage, mismatches
+  script   print the Liquidsoap script run would start; -check has liquidsoap check it
   demo     a whole station on generated tones, for a few minutes, then its proof
 
 "radio COMMAND -h" lists a command's flags.
@@ -91,6 +95,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdRun(ctx, args[1:], stdout, stderr)
 	case "proof":
 		return cmdProof(ctx, args[1:], stdout, stderr)
+	case "script":
+		return cmdScript(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
@@ -195,4 +201,38 @@ func printImport(w io.Writer, rep importReport) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "diffusions %s to %s: %d created, %d existing, %d deleted, %d cancelled, %d kept; %d overlapping pairs of schedules\n",
 		rep.From.In(rep.Loc).Format(time.DateOnly), rep.To.In(rep.Loc).Format(time.DateOnly), g.Created, g.Existing, g.Deleted, g.Cancelled, g.Kept, rep.ConflictPairs)
+}
+
+func cmdScript(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("radio script", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stationPath := fs.String("station", "", "station file (TOML) (required)")
+	check := fs.Bool("check", false, "have liquidsoap --check parse, type-check and evaluate the script")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("station")(fs); err != nil {
+		return err
+	}
+	// The script reads secrets from the environment at run time: they
+	// need not be set to print it.
+	cfg, warns, err := loadStation(*stationPath, forImport)
+	if err != nil {
+		return err
+	}
+	printWarnings(stderr, warns)
+	script, err := cfg.Streamer.Script()
+	if err != nil {
+		return err
+	}
+	if _, err := stdout.Write(script); err != nil {
+		return err
+	}
+	if *check {
+		if err := streamer.Check(ctx, cfg.Binary, script); err != nil {
+			return err
+		}
+		fmt.Fprintln(stderr, "radio: liquidsoap --check accepts the script")
+	}
+	return nil
 }

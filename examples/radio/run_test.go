@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,4 +52,20 @@ func TestRunLiquidsoapWillNotStart(t *testing.T) {
 	require.ErrorAs(t, err, &pe)
 	require.Equal(t, 255, pe.Code)
 	require.Contains(t, pe.Output, "security exit")
+}
+
+func TestScriptCommand(t *testing.T) {
+	_, path := writeStation(t, minimal+"[[music]]\nname = \"music\"\ndir = \"music\"\n", "music/a.mp3")
+	var stdout, stderr strings.Builder
+	args := []string{"script", "-station", path}
+	if _, err := exec.LookPath("liquidsoap"); err == nil {
+		args = append(args, "-check")
+	}
+	require.NoError(t, run(t.Context(), args, &stdout, &stderr))
+	require.Contains(t, stdout.String(), `s_music = playlist(id="music"`)
+	require.Contains(t, stdout.String(), "output.dummy(")
+
+	stdout.Reset()
+	err := run(t.Context(), []string{"script"}, &stdout, &stderr)
+	require.Equal(t, 2, exitCode(err, &stderr))
 }
