@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,27 +14,16 @@ import (
 // supervisor calls onEvent synchronously and wants it quick: it keeps the
 // latest event and wakes the capture, coalescing bursts.
 type procEvents struct {
-	hlsDir string // "" without recording
-	log    *slog.Logger
-
 	mu     sync.Mutex
 	last   streamer.Event
 	notify chan struct{}
 }
 
-func newProcEvents(hlsDir string, log *slog.Logger) *procEvents {
-	return &procEvents{hlsDir: hlsDir, log: log, notify: make(chan struct{}, 1)}
+func newProcEvents() *procEvents {
+	return &procEvents{notify: make(chan struct{}, 1)}
 }
 
 func (e *procEvents) onEvent(ev streamer.Event) {
-	if ev.Kind == streamer.EventExit && e.hlsDir != "" {
-		// Liquidsoap died without cleaning up: its last playlists stay on
-		// disk, and a restarted Liquidsoap numbers its segments from 1
-		// again under the same names. Remove the playlists now, before the
-		// restart, so that the next recorder never reads the dead
-		// process's playlist as the new one's.
-		removePlaylists(e.hlsDir, e.log)
-	}
 	e.mu.Lock()
 	e.last = ev
 	e.mu.Unlock()
@@ -53,29 +39,16 @@ func (e *procEvents) latest() streamer.Event {
 	return e.last
 }
 
-// removePlaylists removes the HLS playlists (not the segments, which a
-// recorder may still be fetching) from dir.
-func removePlaylists(dir string, log *slog.Logger) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, en := range entries {
-		if strings.HasSuffix(en.Name(), ".m3u8") {
-			if err := os.Remove(filepath.Join(dir, en.Name())); err != nil {
-				log.Warn("cannot remove stale playlist", "err", err)
-			}
-		}
-	}
-}
-
 // capture records the station's own HLS output into the archive with one
-// hls.Recorder per Liquidsoap process. A restarted Liquidsoap starts its
-// media sequence and its segment names over, which a recorder that knew
-// the previous process would take for segments it already has; so each
-// process gets a fresh recorder, started when its server answers, and the
-// previous recorder is stopped then (its downloads in flight finish in the
-// background, from files the dead process left).
+// hls.Recorder per Liquidsoap process. Each process is a new stream: its
+// media sequence starts over at 0 (with new segment names), and its
+// playlists carry no program date-time, so its segments are dated from
+// the recorder's first fetch. A fresh recorder per process dates each one
+// from its own start rather than relying on a reset being recognised
+// mid-stream. It starts when the process's server answers; the previous
+// recorder stops then (downloads in flight finish in the background, from
+// the files the dead process left; streamer.Process removes only its
+// playlists before a start).
 type capture struct {
 	cfg    hls.Config
 	events *procEvents

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -110,20 +109,13 @@ func buildProof(ctx context.Context, pc proofConfig) (proofReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	starts := map[int64]schedule.Log{}
-	for _, d := range ds {
-		if d.Status != schedule.Started {
-			continue
-		}
-		l, err := pc.Store.StartLog(ctx, d.ID)
-		if err != nil && !errors.Is(err, schedule.ErrNotFound) {
-			return rep, err
-		}
-		if err == nil {
-			starts[d.ID] = l
+	onAir := map[int64][]schedule.AsRunEntry{}
+	for _, e := range entries {
+		// Sounds on air (a track inside one has no URI), by diffusion.
+		if e.Event == schedule.LogOnAir && e.URI != "" && e.DiffusionID != 0 {
+			onAir[e.DiffusionID] = append(onAir[e.DiffusionID], e)
 		}
 	}
-	onAir := attribute(entries, starts)
 	programs := map[int64]string{}
 	var sel *archive.Selector
 	if pc.Archive != nil {
@@ -165,37 +157,6 @@ func buildProof(ctx context.Context, pc proofConfig) (proofReport, error) {
 		rep.Rows = append(rep.Rows, row)
 	}
 	return rep, nil
-}
-
-// attribute groups the on-air sounds of the log by diffusion. The monitor
-// sets a sound's diffusion when it airs inside the diffusion's window; a
-// sound pushed again after a restart may air after the window's end, and
-// then carries none. Such a sound belongs to the diffusion whose START
-// pushed its URI most recently before it aired.
-//
-// Attributing late sounds is the schedule package's to do (an as-run
-// entry should carry its diffusion however late it airs); it lives here
-// until it moves.
-func attribute(entries []schedule.AsRunEntry, starts map[int64]schedule.Log) map[int64][]schedule.AsRunEntry {
-	out := map[int64][]schedule.AsRunEntry{}
-	for _, e := range entries {
-		if e.Event != schedule.LogOnAir || e.URI == "" {
-			continue // not a sound on air (a track inside one has no URI)
-		}
-		id := e.DiffusionID
-		if id == 0 {
-			var best time.Time
-			for did, l := range starts {
-				if slices.Contains(l.URIs, e.URI) && !l.Date.After(e.Start) && l.Date.After(best) {
-					id, best = did, l.Date
-				}
-			}
-		}
-		if id != 0 {
-			out[id] = append(out[id], e)
-		}
-	}
-	return out
 }
 
 // flags lists a row's mismatches larger than tol.
@@ -386,29 +347,19 @@ func findStation(ctx context.Context, store *schedule.SQLiteStore, slug string) 
 		}
 		return st, err
 	}
-	// The Store interface has no list of stations; the database is read
-	// directly, as SQLiteStore.DB allows for reports.
-	rows, err := store.DB().QueryContext(ctx, "SELECT slug FROM station ORDER BY slug")
+	stations, err := store.Stations(ctx)
 	if err != nil {
 		return schedule.Station{}, err
 	}
-	defer rows.Close()
 	var slugs []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return schedule.Station{}, err
-		}
-		slugs = append(slugs, s)
-	}
-	if err := rows.Err(); err != nil {
-		return schedule.Station{}, err
+	for _, st := range stations {
+		slugs = append(slugs, st.Slug)
 	}
 	switch len(slugs) {
 	case 0:
 		return schedule.Station{}, errors.New("the database holds no station: run radio import first")
 	case 1:
-		return store.Station(ctx, slugs[0])
+		return stations[0], nil
 	}
 	return schedule.Station{}, usageError{fmt.Errorf("the database holds several stations (%s): choose one with -station", strings.Join(slugs, ", "))}
 }

@@ -74,27 +74,6 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-func TestAttribute(t *testing.T) {
-	a, b := "/shows/a.wav", "/shows/b.wav"
-	starts := map[int64]schedule.Log{
-		1: {Date: at(0), URIs: []string{a, b}},
-		2: {Date: at(100), URIs: []string{a, b}}, // a rerun of the same episode
-	}
-	entries := []schedule.AsRunEntry{
-		{Event: schedule.LogStart, Start: at(0), DiffusionID: 1},
-		{Event: schedule.LogOnAir, Start: at(1), URI: a, DiffusionID: 1},
-		{Event: schedule.LogOnAir, Start: at(31), URI: b}, // after a restart, past the window
-		{Event: schedule.LogOnAir, Start: at(61), URI: "/music/x.mp3"},
-		{Event: schedule.LogOnAir, Start: at(61), Title: "a track", DiffusionID: 1},
-		{Event: schedule.LogOnAir, Start: at(101), URI: a},
-	}
-	got := attribute(entries, starts)
-	require.Len(t, got, 2)
-	require.Equal(t, []time.Time{at(1), at(31)}, []time.Time{got[1][0].Start, got[1][1].Start})
-	require.Len(t, got[2], 1)
-	require.Equal(t, at(101), got[2][0].Start)
-}
-
 // TestProofReport builds a proof from a real store and archive and checks
 // the text scripts parse.
 func TestProofReport(t *testing.T) {

@@ -24,34 +24,10 @@ import (
 )
 
 // streamer's Controller is the playout the monitor drives (the contract
-// is schedule.Player; neither package imports the other).
+// is schedule.Player; neither package imports the other). Its generation
+// comes from the Liquidsoap process's own token, so a monitor started
+// again with radio run tells whether Liquidsoap restarted too.
 var _ schedule.Player = (*streamer.Controller)(nil)
-
-// player is the Controller with a generation that stays unique across
-// runs of this program. The monitor stores the generation a diffusion was
-// pushed to, and re-pushes when it changes; the Controller's own counter
-// starts at 1 in every run, so after a restart of radio run (and of
-// Liquidsoap with it) it could read the new process as the one that
-// holds the diffusion. The run's start time, in the high bits, tells runs
-// apart.
-type player struct {
-	*streamer.Controller
-	epoch uint64
-}
-
-var _ schedule.Player = (*player)(nil)
-
-func newPlayer(c *streamer.Controller, started time.Time) *player {
-	return &player{Controller: c, epoch: uint64(started.UnixMilli())}
-}
-
-func (p *player) Generation(ctx context.Context) (uint64, error) {
-	g, err := p.Controller.Generation(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return p.epoch<<20 | g&(1<<20-1), nil
-}
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("radio run", flag.ContinueOnError)
@@ -139,18 +115,7 @@ func newRunner(ctx context.Context, rc runnerConfig) (_ *runner, err error) {
 			return nil, err
 		}
 	}
-	if err := r.writePlaylists(ctx); err != nil {
-		return nil, err
-	}
-
-	r.events = newProcEvents("", r.log)
-	if c.Record != nil {
-		r.events.hlsDir = c.Record.HLSDir
-		if err := os.MkdirAll(c.Record.HLSDir, 0o755); err != nil {
-			return nil, err
-		}
-		removePlaylists(c.Record.HLSDir, r.log) // a previous run's, if it was killed
-	}
+	r.events = newProcEvents()
 	if c.Streamer.AllowRoot && os.Geteuid() == 0 {
 		r.log.Warn("running Liquidsoap as root: its own root check is disabled (liquidsoap.allow_root)")
 	}
@@ -164,7 +129,10 @@ func newRunner(ctx context.Context, rc runnerConfig) (_ *runner, err error) {
 	if err != nil {
 		return nil, err
 	}
-	r.mon, err = schedule.New(schedule.Config{Store: r.store, Player: newPlayer(r.ctl, r.started), StationID: r.station.ID,
+	if err := r.writePlaylists(ctx); err != nil {
+		return nil, err
+	}
+	r.mon, err = schedule.New(schedule.Config{Store: r.store, Player: r.ctl, StationID: r.station.ID,
 		Delay: c.Delay, CancelTimeout: c.CancelTimeout, SyncInterval: c.SyncInterval, DealerSource: c.Streamer.DealerID(),
 		Logger: r.log.With("component", "monitor")})
 	if err != nil {
@@ -192,16 +160,9 @@ func newRunner(ctx context.Context, rc runnerConfig) (_ *runner, err error) {
 }
 
 // writePlaylists writes each music rotation's m3u from the store before
-// Liquidsoap starts, so that music plays from its first second; the
-// monitor keeps them in sync afterwards. Controller.SyncPlaylist writes
-// the file atomically, then asks Liquidsoap to reload it, which fails
-// here since Liquidsoap is not running yet: it reads the file at start.
+// Liquidsoap starts (it reads them at start-up), so that music plays from
+// its first second; the monitor keeps them in sync afterwards.
 func (r *runner) writePlaylists(ctx context.Context) error {
-	ctl, err := streamer.NewController(streamer.ControllerConfig{Station: r.cfg.Streamer})
-	if err != nil {
-		return err
-	}
-	defer ctl.Close()
 	lists, err := r.store.StreamPlaylists(ctx, r.station.ID)
 	if err != nil {
 		return err
@@ -213,8 +174,7 @@ func (r *runner) writePlaylists(ctx context.Context) error {
 		}
 	}
 	for _, p := range r.cfg.Streamer.Playlists {
-		err := ctl.SyncPlaylist(ctx, p.ID, uris[p.ID])
-		if err != nil && !errors.Is(err, streamer.ErrUnavailable) {
+		if err := r.ctl.WritePlaylist(p.ID, uris[p.ID]); err != nil {
 			return fmt.Errorf("music playlist %s: %w", p.ID, err)
 		}
 	}
