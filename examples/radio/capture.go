@@ -131,31 +131,10 @@ func (c *capture) Run(ctx context.Context) error {
 	}
 }
 
+// addCounters sums two recorders' counters with hls's own sum
+// (Status.Total), so that no counter hls adds is forgotten here.
 func addCounters(a, b hls.CountersSnapshot) hls.CountersSnapshot {
-	a.Full += b.Full
-	a.Suspect += b.Suspect
-	a.Partial += b.Partial
-	a.Bytes += b.Bytes
-	a.Duplicates += b.Duplicates
-	a.Missing += b.Missing
-	a.Gaps += b.Gaps
-	a.GapTags += b.GapTags
-	a.Resets += b.Resets
-	a.Skews += b.Skews
-	a.Discontinuities += b.Discontinuities
-	a.HandOvers += b.HandOvers
-	a.GiveUps += b.GiveUps
-	a.Dropped += b.Dropped
-	a.AdsSkipped += b.AdsSkipped
-	a.Attempts += b.Attempts
-	a.Retries += b.Retries
-	a.PlaylistErrors += b.PlaylistErrors
-	a.InFlight += b.InFlight
-	a.Queued += b.Queued
-	if b.LastEnd.After(a.LastEnd) {
-		a.LastEnd = b.LastEnd
-	}
-	return a
+	return hls.Status{Variants: []hls.VariantStatus{{CountersSnapshot: a}, {CountersSnapshot: b}}}.Total()
 }
 
 // captureConfig is the recorder configuration for a local Liquidsoap HLS

@@ -174,6 +174,11 @@ func TestStationEndToEnd(t *testing.T) {
 	require.Equal(t, "ready", now.Liquidsoap.State)
 	require.NotNil(t, now.Recording)
 
+	line := run1.r.statusLine(ctx)
+	require.Contains(t, line, "liquidsoap ready (pid ")
+	require.Contains(t, line, "| on air: dealer part-1 (alpha) | next: bravo ")
+	require.Contains(t, line, "| 1 started 0 missed 0 cancelled 0 re-pushed | capture recording: ")
+
 	resp, body = run1.get(t, "/metrics")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Contains(t, string(body), "\nairkeep_liquidsoap_up 1\n")

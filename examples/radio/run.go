@@ -300,15 +300,15 @@ func (r *runner) statusLine(ctx context.Context) string {
 	if pid := r.proc.PID(); pid > 0 {
 		fmt.Fprintf(&b, " (pid %d, %d starts)", pid, r.proc.Starts())
 	}
-	if np, err := schedule.NowPlaying(ctx, r.store, r.station.ID, time.Now()); err == nil {
-		if np.URI != "" {
-			fmt.Fprintf(&b, " | on air: %s %s", np.Source, soundTitle(np))
-			if np.Program != nil {
-				fmt.Fprintf(&b, " (%s)", np.Program.Slug)
+	if now, err := r.nowState(ctx, time.Now()); err == nil {
+		if oa := now.OnAir; oa != nil && oa.URI != "" {
+			fmt.Fprintf(&b, " | on air: %s %s", oa.Source, oa.Title)
+			if oa.Diffusion != nil {
+				fmt.Fprintf(&b, " (%s)", oa.Diffusion.Program)
 			}
 		}
-		if np.Next != nil && np.NextProgram != nil {
-			fmt.Fprintf(&b, " | next: %s %s", np.NextProgram.Slug, np.Next.Start.In(r.cfg.Loc).Format("15:04:05"))
+		if now.Next != nil {
+			fmt.Fprintf(&b, " | next: %s %s", now.Next.Program, now.Next.Start[11:19])
 		}
 	}
 	s := r.mon.Stats()
