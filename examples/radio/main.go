@@ -20,8 +20,10 @@
 // "streamer -c"), and checks it with liquidsoap --check. demo does all of it on generated tones in a folder of the current
 // directory, and exits 0 when every due diffusion aired and was recorded.
 //
-// All the work is done by the packages schedule, streamer, hls and
-// archive; this program reads the station file and wires them together.
+// The station file's every field is shown and explained in
+// testdata/station.toml. All the work is done by the packages schedule,
+// streamer, hls and archive; this program reads the station file and
+// wires them together.
 //
 // Exit status: 0 on success or a clean interrupt, 1 on a runtime error
 // (and for proof and demo: when a diffusion is flagged), 2 on bad flags or

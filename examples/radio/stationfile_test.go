@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,12 +86,13 @@ func TestExampleStationFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, warns, 2)
 	require.Equal(t, "live.password_env", warns[0].Field)
-	require.Equal(t, 65, warns[0].Line)
+	require.Equal(t, lineOf(string(src), `password_env = "RADIO_LIVE_PASSWORD"`, 1), warns[0].Line)
 	_, _, err = parseStation("station.toml", dir, string(src), forRun, env(nil))
 	var le *loadError
 	require.ErrorAs(t, err, &le)
 	require.Len(t, le.Errs, 2)
-	require.Contains(t, le.Errs[1].Error(), "station.toml:71: outputs.icecast[0].password_env: $RADIO_ICECAST_PASSWORD is not set")
+	require.Equal(t, fmt.Sprintf("station.toml:%d: outputs.icecast[0].password_env: $RADIO_ICECAST_PASSWORD is not set",
+		lineOf(string(src), `password_env = "RADIO_ICECAST_PASSWORD"`, 1)), le.Errs[1].Error())
 }
 
 // minimal is a valid station; tests append to it.
