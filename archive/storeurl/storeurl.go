@@ -117,6 +117,24 @@ func isScheme(s string) bool {
 	return true
 }
 
+// Location returns the store named by a tool's pair of flags: -dir DIR, a
+// folder taken as it is (even if it looks like a URL), or -store URL.
+// Exactly one must be given; otherwise the *Error's Part is "flags".
+func Location(dir, storeURL string) (URL, error) {
+	switch {
+	case dir != "" && storeURL != "":
+		return URL{}, &Error{URL: redact(storeURL), Part: "flags", Reason: "give -dir or -store, not both"}
+	case dir == "" && storeURL == "":
+		return URL{}, &Error{Part: "flags", Reason: "-dir or -store is required"}
+	case dir != "":
+		if strings.IndexByte(dir, 0) >= 0 {
+			return URL{}, &Error{URL: dir, Part: "path", Reason: "contains a NUL byte"}
+		}
+		return URL{Scheme: File, Path: dir}, nil
+	}
+	return Parse(storeURL)
+}
+
 func parseFile(rest string, fail func(part, reason string, err error) (URL, error)) (URL, error) {
 	if strings.ContainsAny(rest, "?#") {
 		return fail("path", "a file URL takes no query or fragment (write ? and # as %3F and %23, or give a plain path)", nil)

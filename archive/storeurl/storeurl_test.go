@@ -192,3 +192,33 @@ func TestOpenS3(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, "AccessKey", ce.Field)
 }
+
+func TestLocation(t *testing.T) {
+	tests := []struct {
+		name       string
+		dir, store string
+		want       storeurl.URL
+		part       string
+	}{
+		{name: "dir", dir: "./segments", want: storeurl.URL{Scheme: storeurl.File, Path: "./segments"}},
+		{name: "a dir that looks like a URL is still a dir", dir: "s3://x", want: storeurl.URL{Scheme: storeurl.File, Path: "s3://x"}},
+		{name: "store", store: "file:///srv/seg", want: storeurl.URL{Scheme: storeurl.File, Path: "/srv/seg"}},
+		{name: "both", dir: "a", store: "b", part: "flags"},
+		{name: "neither", part: "flags"},
+		{name: "bad store", store: "s3://", part: "bucket"},
+		{name: "NUL in dir", dir: "a\x00b", part: "path"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := storeurl.Location(tt.dir, tt.store)
+			if tt.part != "" {
+				var e *storeurl.Error
+				require.ErrorAs(t, err, &e)
+				require.Equal(t, tt.part, e.Part)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+		})
+	}
+}

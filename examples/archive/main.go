@@ -138,20 +138,7 @@ func newFlags(name string, stderr io.Writer) (*flag.FlagSet, location) {
 // open opens the archive. Commands that read want it to exist; demo
 // (create) makes a missing folder.
 func (l location) open(ctx context.Context, create bool) (archive.Store, error) {
-	switch {
-	case *l.dir != "" && *l.store != "":
-		return nil, usageError{errors.New("give -dir or -store, not both")}
-	case *l.dir == "" && *l.store == "":
-		return nil, usageError{errors.New("-dir or -store is required")}
-	case *l.dir != "":
-		if !create {
-			if _, err := os.Stat(*l.dir); err != nil {
-				return nil, err
-			}
-		}
-		return archive.NewDirStore(archive.DirConfig{Root: *l.dir})
-	}
-	u, err := storeurl.Parse(*l.store)
+	u, err := storeurl.Location(*l.dir, *l.store)
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -165,7 +152,7 @@ func (l location) name(store archive.Store) string {
 	if ds, ok := store.(*archive.DirStore); ok && *l.dir != "" {
 		return ds.Root()
 	}
-	if u, err := storeurl.Parse(*l.store); err == nil {
+	if u, err := storeurl.Location(*l.dir, *l.store); err == nil {
 		return u.String()
 	}
 	return *l.store

@@ -60,18 +60,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		}
 		return usageError{err}
 	}
-	if (*dir == "") == (*storeURL == "") {
-		return usageError{errors.New("give one of -dir or -store")}
-	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	location := *storeURL
-	if location == "" {
-		location = *dir
-	}
-	u, err := storeurl.Parse(location)
+	u, err := storeurl.Location(*dir, *storeURL)
 	if err != nil {
 		return usageError{err}
 	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
 	store, err := u.Open(ctx, storeurl.Config{Logger: log})
 	if err != nil {
 		return err

@@ -78,18 +78,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return usageError{err}
 	}
-	if (*dir == "") == (*storeURL == "") || *nodes == "" {
-		return usageError{errors.New("-nodes and one of -dir or -store are required")}
+	if *nodes == "" {
+		return usageError{errors.New("-nodes is required")}
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	location := *storeURL
-	if location == "" {
-		location = *dir
-	}
-	u, err := storeurl.Parse(location)
+	u, err := storeurl.Location(*dir, *storeURL)
 	if err != nil {
 		return usageError{err}
 	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	store, err := u.Open(ctx, storeurl.Config{Logger: log})
 	if err != nil {
 		return err
