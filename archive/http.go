@@ -148,6 +148,20 @@ func nameStatus(w http.ResponseWriter, err error) {
 	httpError(w, http.StatusBadRequest, err.Error())
 }
 
+// validStreamVariant validates the two components of a request path, and
+// answers the request when one is refused.
+func validStreamVariant(w http.ResponseWriter, stream, variant string) bool {
+	err := ValidateComponent("stream", stream)
+	if err == nil {
+		err = ValidateComponent("variant", variant)
+	}
+	if err != nil {
+		nameStatus(w, err)
+		return false
+	}
+	return true
+}
+
 func (h *Handler) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ne *NameError
 	var re *RangeError
@@ -399,11 +413,8 @@ func (h *Handler) media(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not found")
 		return
 	}
-	for _, c := range [][2]string{{"stream", stream}, {"variant", variant}} {
-		if err := ValidateComponent(c[0], c[1]); err != nil {
-			nameStatus(w, err)
-			return
-		}
+	if !validStreamVariant(w, stream, variant) {
+		return
 	}
 	start, end, live, status, err := h.resolveRange(ctx, stream, variant, r.URL.Query())
 	if err != nil {
@@ -493,11 +504,8 @@ func (h *Handler) cut(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not found")
 		return
 	}
-	for _, c := range [][2]string{{"stream", stream}, {"variant", variant}} {
-		if err := ValidateComponent(c[0], c[1]); err != nil {
-			nameStatus(w, err)
-			return
-		}
+	if !validStreamVariant(w, stream, variant) {
+		return
 	}
 	q := r.URL.Query()
 	switch q.Get("type") {
