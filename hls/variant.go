@@ -158,7 +158,7 @@ func (v *variant) run(ctx context.Context) {
 	for w := range v.workers {
 		w.cancel()
 	}
-	v.setLiveLocked(false)
+	v.live = false // quietly: the Recorder is stopping, not waiting for the stream
 	v.unlock()
 	close(v.stopping)
 
