@@ -176,7 +176,7 @@ func TestCaptureEveryFault(t *testing.T) {
 			small := []hlstest.VariantConfig{{Name: "source", Resolution: "1280x720", Bandwidth: 400_000}, {Name: "480p", Resolution: "854x480", Bandwidth: 160_000}}
 			tt.reload.MasterInterval = 5 * time.Second
 			res := capture(t,
-				hlstest.Config{Variants: small, Window: 6, Faults: tt.faults, Seed: 7},
+				hlstest.Config{Variants: small, Window: 10, Faults: tt.faults, Seed: 7},
 				hls.Config{Variants: []string{"source", "480p"}, Reload: tt.reload, MaxURLAge: 60 * time.Second},
 				20, 180*time.Second)
 			require.NotEmpty(t, res.published)

@@ -378,6 +378,9 @@ func startDemo(o options, clock airkeep.Clock, logger *slog.Logger) (*demoOrigin
 	cfg := hlstest.Config{
 		Channels: o.streams,
 		Clock:    clock,
+		// A 20 s window leaves room for the capture's first fetch even at
+		// a high -speed on a busy machine.
+		Window: 10,
 		OnPublish: func(p hlstest.Published) {
 			d.mu.Lock()
 			defer d.mu.Unlock()

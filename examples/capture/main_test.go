@@ -90,8 +90,8 @@ func TestCaptureURL(t *testing.T) {
 func TestCaptureChannels(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr syncBuffer
-	err := run(t.Context(), []string{"-demo", "-channels", "3", "-duration", "20s", "-speed", "20", "-progress", "0", "-nosync", "-store", "file://" + dir}, &stdout, &stderr)
-	require.NoError(t, err, stderr.String())
+	err := run(t.Context(), []string{"-demo", "-channels", "3", "-duration", "20s", "-speed", "10", "-progress", "0", "-nosync", "-store", "file://" + dir}, &stdout, &stderr)
+	require.NoError(t, err, "%s\n%s", stdout.String(), stderr.String())
 	require.Contains(t, stdout.String(), "3 streams")
 	require.Regexp(t, `check: all \d+ published segments stored byte-exact`, stdout.String())
 	for _, ch := range []string{"ch1", "ch2", "ch3"} {
