@@ -124,7 +124,8 @@ type Limits struct {
 	PlaylistBytes int
 	// SegmentBytes bounds a segment body; 0 means 100 MiB.
 	SegmentBytes int64
-	// MapBytes bounds an init section (EXT-X-MAP); 0 means 16 MiB.
+	// MapBytes bounds an init section (EXT-X-MAP); 0 means 4 MiB (real
+	// ones are a few kilobytes).
 	MapBytes int64
 	// Getters bounds the segments of one variant downloading at once; 0
 	// means 64 (wubloader's MAX_SEGMENT_GETTERS; YouTube wants 4).
@@ -137,7 +138,7 @@ type Limits struct {
 	// Queue bounds the segments of one variant waiting for a getter; 0
 	// means 4096. Beyond it the oldest are dropped and counted as missed.
 	Queue int
-	// MapCache bounds the init sections cached per worker; 0 means 8.
+	// MapCache bounds the init sections cached per worker; 0 means 4.
 	MapCache int
 }
 
@@ -267,13 +268,13 @@ func newSettings(cfg Config) (*settings, error) {
 		l.SegmentBytes = 100 << 20
 	}
 	if l.MapBytes == 0 {
-		l.MapBytes = 16 << 20
+		l.MapBytes = 4 << 20
 	}
 	l.Getters = orInt(l.Getters, 64)
 	l.Attempts = orInt(l.Attempts, 3)
 	l.PerHost = orInt(l.PerHost, 32)
 	l.Queue = orInt(l.Queue, 4096)
-	l.MapCache = orInt(l.MapCache, 8)
+	l.MapCache = orInt(l.MapCache, 4)
 	for _, f := range []struct {
 		name string
 		n    int64

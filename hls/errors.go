@@ -34,6 +34,7 @@ type ConfigError struct {
 	Reason string
 }
 
+// Error names the field and the reason.
 func (e *ConfigError) Error() string { return fmt.Sprintf("hls: config %s: %s", e.Field, e.Reason) }
 
 // PlaylistError reports a playlist that airkeep refuses. URL is the
@@ -46,6 +47,7 @@ type PlaylistError struct {
 	Err    error // cause, if any: ErrTooLarge, ErrParserPanic, a grafov error
 }
 
+// Error describes where the playlist was refused and why.
 func (e *PlaylistError) Error() string {
 	s := "hls: playlist"
 	if e.URL != "" {
@@ -61,6 +63,7 @@ func (e *PlaylistError) Error() string {
 	return s
 }
 
+// Unwrap returns the cause.
 func (e *PlaylistError) Unwrap() error { return e.Err }
 
 // StatusError reports an HTTP response whose status is not a success.
@@ -69,6 +72,7 @@ type StatusError struct {
 	Code int
 }
 
+// Error gives the URL and the status.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("hls: GET %s: %d %s", e.URL, e.Code, http.StatusText(e.Code))
 }

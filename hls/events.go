@@ -55,6 +55,7 @@ var eventNames = map[EventKind]string{
 	EventGiveUp: "give_up", EventAdSkipped: "ad_skipped", EventDropped: "dropped", EventError: "error",
 }
 
+// String returns the kind in lower_snake, as logs and metrics name it.
 func (k EventKind) String() string {
 	if s, ok := eventNames[k]; ok {
 		return s
@@ -168,6 +169,7 @@ const (
 	Stopped
 )
 
+// String returns the state in lower_snake.
 func (s State) String() string {
 	switch s {
 	case NotStarted:

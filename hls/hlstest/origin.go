@@ -542,7 +542,7 @@ func (o *Origin) wait(ctx context.Context, d time.Duration) bool {
 // (which hashes) and serving generate each one once.
 type segCache struct {
 	mu      sync.Mutex
-	entries [16]struct {
+	entries [8]struct {
 		k    int
 		i    uint64
 		data []byte
