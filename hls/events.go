@@ -195,6 +195,7 @@ type StateChange struct {
 
 // Status is a Recorder's state and counters at one moment.
 type Status struct {
+	Stream   string
 	State    State
 	Since    time.Time // when State began
 	Restarts int

@@ -131,7 +131,7 @@ func (r *Recorder) State() State {
 // call from any goroutine, including event and state hooks.
 func (r *Recorder) Status() Status {
 	r.mu.Lock()
-	st := Status{State: r.state, Since: r.since, Restarts: r.restarts, LastErr: r.lastErr}
+	st := Status{Stream: r.s.Stream, State: r.state, Since: r.since, Restarts: r.restarts, LastErr: r.lastErr}
 	sess := r.sess
 	names := make([]string, 0, len(r.counters))
 	for n := range r.counters {

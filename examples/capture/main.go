@@ -23,6 +23,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/signal"
@@ -71,6 +73,7 @@ type options struct {
 	noSync                     bool
 	cpuProfile, memProfile     string
 	perHost                    int
+	metrics                    string
 	duration, progress, maxAge time.Duration
 	reload                     time.Duration
 	speed                      float64
@@ -98,6 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to this file when the capture stops")
 	fs.IntVar(&o.perHost, "per-host", 64, "segment downloads in flight to one host, over all streams")
+	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9101), at /metrics")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return o, err
@@ -252,6 +256,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if demo != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = demo.origin.Run(runCtx) }()
+	}
+	if o.metrics != "" {
+		ln, err := net.Listen("tcp", o.metrics)
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/metrics" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+			_ = hls.WriteMetrics(w, statuses(recs)...)
+		})}
+		wg.Add(2)
+		go func() { defer wg.Done(); _ = srv.Serve(ln) }()
+		go func() { defer wg.Done(); <-runCtx.Done(); srv.Close() }()
+		logger.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
 	}
 	runErrs := make(chan error, len(recs))
 	for _, rec := range recs {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -63,7 +65,7 @@ func TestCaptureURL(t *testing.T) {
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-url", srv.URL + hlstest.MasterPath("demo"), "-stream", "radio", "-variants", "source,360p,lo", "-progress", "0", "-dir", dir}, &stdout, &stderr)
+		done <- run(ctx, []string{"-url", srv.URL + hlstest.MasterPath("demo"), "-stream", "radio", "-variants", "source,360p,lo", "-progress", "0", "-dir", dir, "-metrics", "127.0.0.1:0"}, &stdout, &stderr)
 	}()
 	require.Eventually(t, func() bool {
 		n := 0
@@ -75,6 +77,13 @@ func TestCaptureURL(t *testing.T) {
 		}
 		return n == 3
 	}, 20*time.Second, 20*time.Millisecond)
+	m := regexp.MustCompile(`url=(http://\S+/metrics)`).FindStringSubmatch(stderr.String())
+	require.Len(t, m, 2, stderr.String())
+	resp, err := http.Get(m[1])
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Regexp(t, `airkeep_hls_segments_total\{stream="radio",variant="lo",type="full"\} [1-9]`, string(body))
 	cancel()
 	require.NoError(t, <-done)
 	require.Contains(t, stdout.String(), "capture interrupted after")
