@@ -338,11 +338,7 @@ func ParseMedia(body []byte, playlistURL string) (*MediaPlaylist, error) {
 
 func parseMedia(body []byte, playlistURL string, limit int, skewTol time.Duration) (*MediaPlaylist, error) {
 	src := playlistURL
-	base, err := parseBase(playlistURL)
-	if err != nil {
-		return nil, err
-	}
-	ls, err := lines(src, body, limit)
+	base, ls, err := prepare(body, playlistURL, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -614,6 +610,16 @@ func markAds(segs []Segment, ads []dateRange) {
 	}
 }
 
+// prepare checks the playlist's URL and normalises its lines.
+func prepare(body []byte, playlistURL string, limit int) (*url.URL, []string, error) {
+	base, err := parseBase(playlistURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	ls, err := lines(playlistURL, body, limit)
+	return base, ls, err
+}
+
 func parseBase(playlistURL string) (*url.URL, error) {
 	u, err := url.Parse(playlistURL)
 	if err != nil {
@@ -724,11 +730,7 @@ func ParseMaster(body []byte, playlistURL string) (*MasterPlaylist, error) {
 
 func parseMaster(body []byte, playlistURL string, limit int) (*MasterPlaylist, error) {
 	src := playlistURL
-	base, err := parseBase(playlistURL)
-	if err != nil {
-		return nil, err
-	}
-	ls, err := lines(src, body, limit)
+	base, ls, err := prepare(body, playlistURL, limit)
 	if err != nil {
 		return nil, err
 	}
