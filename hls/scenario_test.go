@@ -325,3 +325,19 @@ func TestScenarioSequenceResetWithoutEnd(t *testing.T) {
 		require.Equal(t, 1, n, "one file per start time (%s)", start)
 	}
 }
+
+// TestMissingVariantIsRetried: a variant the master does not offer is
+// retried while the others record.
+func TestMissingVariantIsRetried(t *testing.T) {
+	r := newRig(t, hlstest.Config{}, hls.Config{Variants: []string{"source", "1080p"}})
+	r.start()
+	r.drive(30*time.Second, 100*time.Millisecond)
+	st := r.rec.Status()
+	r.stop()
+	require.Equal(t, "1080p", st.Variants[0].Name)
+	require.Zero(t, st.Variants[0].Workers)
+	require.Zero(t, st.Variants[0].Segments())
+	require.Equal(t, "source", st.Variants[1].Name)
+	require.Greater(t, st.Variants[1].Full, int64(15))
+	require.Equal(t, hls.Recording, st.State)
+}

@@ -315,3 +315,30 @@ func TestLateListingFillsGapNotReset(t *testing.T) {
 	require.EqualValues(t, 2, st.Lost(), "4 and 9 were never listed")
 	require.EqualValues(t, 11, st.Full)
 }
+
+// TestDatesWithoutPDT: a stream with no program date-time is dated from the
+// fetch that first saw it (its last segment ends at the fetch) and carried
+// on by media sequence number, so later playlists agree.
+func TestDatesWithoutPDT(t *testing.T) {
+	noPDT := func(first, last int) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:%d\n", first)
+		for i := first; i <= last; i++ {
+			fmt.Fprintf(&b, "#EXTINF:6.0,\ns%d.ts\n", i)
+		}
+		return b.String()
+	}
+	r := startScripted(t, Config{MaxURLAge: -1, Reload: Reload{Stale: time.Hour}}, noPDT(0, 2))
+	r.drive(7 * time.Second)
+	r.srv.set(noPDT(1, 4))
+	r.drive(20 * time.Second)
+	r.stop(t)
+	entries := listAll(t, r.store)
+	require.Len(t, entries, 5)
+	// The manager's first fetch and the worker's both happen at t0: s2
+	// ends at t0, so s0 starts 18 s before it; every later segment follows
+	// 6 s after the one before, whichever playlist listed it.
+	for i, e := range entries {
+		require.Equal(t, t0.Add(-18*time.Second+time.Duration(i)*6*time.Second), e.Start, "segment %d", i)
+	}
+}
