@@ -110,19 +110,20 @@ func TestCaptureChannels(t *testing.T) {
 }
 
 func TestCaptureFlags(t *testing.T) {
+	d := filepath.Join(t.TempDir(), "d") // where a store may be opened before the flags are refused
 	for _, args := range [][]string{
 		{},
 		{"-url", "http://x/m.m3u8", "-stream", "s"},
-		{"-url", "http://x/m.m3u8", "-dir", "d"},
-		{"-demo", "-url", "http://x", "-dir", "d"},
-		{"-demo", "-speed", "-1", "-dir", "d"},
-		{"-url", "http://x/m.m3u8", "-stream", "s", "-dir", "d", "-faults"},
-		{"-url", "http://x/m.m3u8", "-stream", "s", "-dir", "d", "-store", "e"},
-		{"-url", "http://x/m.m3u8", "-channels", "a,b", "-dir", "d"},
-		{"-url", "http://x/{channel}.m3u8", "-channels", "a,b", "-stream", "s", "-dir", "d"},
+		{"-url", "http://x/m.m3u8", "-dir", d},
+		{"-demo", "-url", "http://x", "-dir", d},
+		{"-demo", "-speed", "-1", "-dir", d},
+		{"-url", "http://x/m.m3u8", "-stream", "s", "-dir", d, "-faults"},
+		{"-url", "http://x/m.m3u8", "-stream", "s", "-dir", d, "-store", d+"e"},
+		{"-url", "http://x/m.m3u8", "-channels", "a,b", "-dir", d},
+		{"-url", "http://x/{channel}.m3u8", "-channels", "a,b", "-stream", "s", "-dir", d},
 		{"-url", "http://x/m.m3u8", "-stream", "s", "-store", "s3://"},
-		{"-url", "ftp://x/m.m3u8", "-stream", "s", "-dir", "d"},
-		{"-url", "http://x/m.m3u8", "-stream", "../up", "-dir", "d"},
+		{"-url", "ftp://x/m.m3u8", "-stream", "s", "-dir", d},
+		{"-url", "http://x/m.m3u8", "-stream", "../up", "-dir", d},
 		{"-nope"},
 	} {
 		err := run(t.Context(), args, io.Discard, io.Discard)
