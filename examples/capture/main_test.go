@@ -118,7 +118,7 @@ func TestCaptureFlags(t *testing.T) {
 		{"-demo", "-url", "http://x", "-dir", d},
 		{"-demo", "-speed", "-1", "-dir", d},
 		{"-url", "http://x/m.m3u8", "-stream", "s", "-dir", d, "-faults"},
-		{"-url", "http://x/m.m3u8", "-stream", "s", "-dir", d, "-store", d+"e"},
+		{"-url", "http://x/m.m3u8", "-stream", "s", "-dir", d, "-store", d + "e"},
 		{"-url", "http://x/m.m3u8", "-channels", "a,b", "-dir", d},
 		{"-url", "http://x/{channel}.m3u8", "-channels", "a,b", "-stream", "s", "-dir", d},
 		{"-url", "http://x/m.m3u8", "-stream", "s", "-store", "s3://"},
