@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -51,6 +52,10 @@ type DirStore struct {
 	log    *slog.Logger
 	stats  Stats
 
+	// unnamed: write segments to O_TMPFILE files, named only when
+	// committed; cleared the first time the file system refuses.
+	unnamed atomic.Bool
+
 	mu       sync.Mutex
 	reported map[string]bool // bad names already logged
 	listings *lru[hourKey, *cachedListing]
@@ -81,7 +86,9 @@ func NewDirStore(cfg DirConfig) (*DirStore, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &DirStore{root: root, noSync: cfg.NoSync, log: log, reported: make(map[string]bool), listings: newLRU[hourKey, *cachedListing](orDefault(cfg.CacheHours, 512))}, nil
+	d := &DirStore{root: root, noSync: cfg.NoSync, log: log, reported: make(map[string]bool), listings: newLRU[hourKey, *cachedListing](orDefault(cfg.CacheHours, 512))}
+	d.unnamed.Store(procFDs())
+	return d, nil
 }
 
 // Root returns the absolute path of the archive folder.
@@ -105,23 +112,30 @@ func (d *DirStore) Create(ctx context.Context, seg Segment) (SegmentWriter, erro
 		return nil, err
 	}
 	dir := d.hourDir(seg.Stream, seg.Variant, seg.Hour())
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		d.stats.WriteErrors.Add(1)
-		return nil, fmt.Errorf("archive: create %s: %w", seg.Path(), err)
+	f, named, err := d.openTemp(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		// The hour's first segment: make its folder. Trying first saves a
+		// stat on every other segment.
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			f, named, err = d.openTemp(dir)
+		}
 	}
-	f, err := os.CreateTemp(dir, tempPrefix+"*"+tempSuffix)
 	if err != nil {
 		d.stats.WriteErrors.Add(1)
 		return nil, fmt.Errorf("archive: create %s: %w", seg.Path(), err)
+	}
+	if !named {
+		return &dirWriter{store: d, seg: seg, dir: dir, f: f, h: sha256.New(), unnamed: true}, nil
 	}
 	return &dirWriter{store: d, seg: seg, dir: dir, f: f, h: sha256.New()}, nil
 }
 
 type dirWriter struct {
-	store *DirStore
-	seg   Segment
-	dir   string
-	f     *os.File
+	store   *DirStore
+	seg     Segment
+	dir     string
+	f       *os.File
+	unnamed bool // f has no name until linked at commit
 	h     hash.Hash
 	n     int64
 	err   error // first write error; the writer can then only abort
@@ -174,24 +188,35 @@ func (w *dirWriter) Commit(ctx context.Context, typ Type) (Segment, error) {
 	copy(seg.Hash[:], w.h.Sum(nil))
 	tmp := w.f.Name()
 	fail := func(err error) (Segment, error) {
-		os.Remove(tmp)
+		w.f.Close()
+		if !w.unnamed {
+			os.Remove(tmp)
+		}
 		w.store.stats.WriteErrors.Add(1)
 		return Segment{}, fmt.Errorf("archive: commit %s: %w", seg.Path(), err)
 	}
 	if !w.store.noSync {
 		if err := w.f.Sync(); err != nil {
-			w.f.Close()
 			return fail(err)
 		}
+	}
+	final := filepath.Join(w.dir, seg.Name())
+	var dup bool
+	var err error
+	if w.unnamed {
+		dup, err = linkUnnamed(w.f, final)
+	} else {
+		dup, err = linkNoReplace(tmp, final)
+	}
+	if err != nil {
+		return fail(err)
 	}
 	if err := w.f.Close(); err != nil {
 		return fail(err)
 	}
-	dup, err := linkNoReplace(tmp, filepath.Join(w.dir, seg.Name()))
-	if err != nil {
-		return fail(err)
+	if !w.unnamed {
+		os.Remove(tmp)
 	}
-	os.Remove(tmp)
 	if !dup && !w.store.noSync {
 		if err := syncDir(w.dir); err != nil {
 			return fail(err)
@@ -208,10 +233,40 @@ func (w *dirWriter) Abort() error {
 	w.done = true
 	w.store.stats.Aborted.Add(1)
 	w.f.Close()
+	if w.unnamed {
+		return nil // never named: closing it freed it
+	}
 	if err := os.Remove(w.f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("archive: abort %s: %w", w.seg.Path(), err)
 	}
 	return nil
+}
+
+// openTemp opens the file a segment is written to before it is committed:
+// an unnamed one where the file system allows (named false), otherwise a
+// hidden temporary file in dir. The errors of a missing dir match
+// fs.ErrNotExist.
+func (d *DirStore) openTemp(dir string) (f *os.File, named bool, err error) {
+	if d.unnamed.Load() {
+		f, ok, err := openUnnamed(dir)
+		if err != nil || ok {
+			return f, false, err
+		}
+		d.unnamed.Store(false)
+		d.log.Info("file system has no unnamed temporary files; using hidden names", "root", d.root)
+	}
+	f, err = os.CreateTemp(dir, tempPrefix+"*"+tempSuffix)
+	if err != nil {
+		return nil, true, err
+	}
+	// CreateTemp makes the file private; segments are public, as
+	// wubloader's are, for the web server or tool that serves them.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, true, err
+	}
+	return f, true, nil
 }
 
 // linkNoReplace gives the file tmp the name final unless final exists, in

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -185,4 +186,32 @@ func TestDirStoreStats(t *testing.T) {
 	require.NoError(t, w.Abort())
 	got := s.Stats().Snapshot()
 	require.Equal(t, archive.StatsSnapshot{Full: 1, Partial: 1, Bytes: 5, Duplicates: 1, Aborted: 1}, got)
+}
+
+// A segment being written has no name in its hour folder where the file
+// system can do it (O_TMPFILE), so a crash leaves nothing to clean; where
+// it cannot, a hidden name that listings ignore.
+func TestDirStoreWriteInProgressIsInvisible(t *testing.T) {
+	s := newDirStore(t)
+	w, err := s.Create(t.Context(), archive.Segment{Stream: "s", Variant: "v", Start: t0, Duration: 2})
+	require.NoError(t, err)
+	_, err = w.Write([]byte("in progress"))
+	require.NoError(t, err)
+	entries, err := os.ReadDir(filepath.Join(s.Root(), "s", "v", "2026-11-23T14"))
+	require.NoError(t, err)
+	for _, e := range entries {
+		require.True(t, strings.HasPrefix(e.Name(), "."), "visible name %s during a write", e.Name())
+	}
+	l, err := s.List(t.Context(), "s", "v", "2026-11-23T14")
+	require.NoError(t, err)
+	require.Empty(t, l.Segments)
+	require.Empty(t, l.Bad)
+	seg, err := w.Commit(t.Context(), archive.Full)
+	require.NoError(t, err)
+	info, err := os.Stat(filepath.Join(s.Root(), filepath.FromSlash(seg.Path())))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o644), info.Mode().Perm()&^0o022, "segments are readable by the web server that serves them")
+	if runtime.GOOS == "linux" {
+		require.Empty(t, entries, "no temporary name at all on Linux with O_TMPFILE")
+	}
 }
