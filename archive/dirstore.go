@@ -136,10 +136,10 @@ type dirWriter struct {
 	dir     string
 	f       *os.File
 	unnamed bool // f has no name until linked at commit
-	h     hash.Hash
-	n     int64
-	err   error // first write error; the writer can then only abort
-	done  bool
+	h       hash.Hash
+	n       int64
+	err     error // first write error; the writer can then only abort
+	done    bool
 }
 
 func (w *dirWriter) Write(p []byte) (int, error) {
