@@ -452,3 +452,30 @@ func TestSegmentURI(t *testing.T) {
 	seg.Stream, seg.Variant = "radio été", "a:b"
 	require.Equal(t, "radio%20%C3%A9t%C3%A9/a%3Ab/2019-11-13T02/45%3A51.608000-2.0-full-7IS92rssMzoSBQDIevHStbTNy-URRV3Vw-jzZ6pwOZM.ts", archive.SegmentURI(seg, ""))
 }
+
+// The target duration covers each EXTINF as the playlist writes it, with
+// three decimals (RFC 8216 §4.3.3.1), not as the name holds it.
+func TestMediaPlaylistTargetCoversWrittenEXTINF(t *testing.T) {
+	tests := []struct {
+		name   string
+		dur    archive.Seconds
+		extinf string
+		target string
+	}{
+		{"whole", 2.0, "#EXTINF:2.000,", "#EXT-X-TARGETDURATION:2\n"},
+		{"below half", 2.4994, "#EXTINF:2.499,", "#EXT-X-TARGETDURATION:2\n"},
+		{"written as half", 2.4996, "#EXTINF:2.500,", "#EXT-X-TARGETDURATION:3\n"},
+		{"half", 2.5, "#EXTINF:2.500,", "#EXT-X-TARGETDURATION:3\n"},
+		{"written as whole", 5.9996, "#EXTINF:6.000,", "#EXT-X-TARGETDURATION:6\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			seg := archive.Segment{Stream: "s", Variant: "v", Start: t0, Duration: tt.dur, Type: archive.Full}
+			tl := archive.Timeline{Items: []archive.Item{{Entry: archive.Entry{Segment: seg}, Start: seg.Start, End: seg.End()}}}
+			body, complete := archive.MediaPlaylist(tl, archive.MediaPlaylistOptions{})
+			require.True(t, complete)
+			require.Contains(t, string(body), tt.extinf)
+			require.Contains(t, string(body), tt.target)
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -126,11 +125,15 @@ func MediaPlaylist(tl Timeline, opts MediaPlaylistOptions) ([]byte, bool) {
 	complete := !opts.Live && len(items) > 0 && !items[len(items)-1].Hole
 
 	target := 1
+	var num []byte
 	for _, it := range items {
 		if !it.Hole {
 			// RFC 8216 §4.3.3.1: each EXTINF rounded to the nearest
-			// integer must not exceed the target duration.
-			if d := int(math.Round(float64(it.Duration))); d > target {
+			// integer must not exceed the target duration. Round what
+			// is written (three decimals), not the name's duration: a
+			// 2.4996 s segment is written 2.500, which rounds to 3.
+			num = appendEXTINF(num[:0], it.Duration)
+			if d := roundDecimal(num); d > target {
 				target = d
 			}
 		}
@@ -158,7 +161,7 @@ func MediaPlaylist(tl Timeline, opts MediaPlaylistOptions) ([]byte, bool) {
 		b = append(b, "#EXT-X-PROGRAM-DATE-TIME:"...)
 		b = it.Segment.Start.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
 		b = append(b, "\n#EXTINF:"...)
-		b = strconv.AppendFloat(b, float64(it.Duration), 'f', 3, 64)
+		b = appendEXTINF(b, it.Duration)
 		b = append(b, ",\n"...)
 		if opts.SegmentURL != nil {
 			b = append(b, opts.SegmentURL(it.Segment)...)
@@ -171,6 +174,24 @@ func MediaPlaylist(tl Timeline, opts MediaPlaylistOptions) ([]byte, bool) {
 		b = append(b, "#EXT-X-ENDLIST\n"...)
 	}
 	return b, complete
+}
+
+// appendEXTINF appends a segment's duration as EXTINF writes it.
+func appendEXTINF(b []byte, d Seconds) []byte {
+	return strconv.AppendFloat(b, float64(d), 'f', 3, 64)
+}
+
+// roundDecimal rounds a non-negative decimal written as digits, a point and
+// digits to the nearest integer, halves up, as RFC 8216 rounds EXTINF.
+func roundDecimal(num []byte) int {
+	n, i := 0, 0
+	for ; i < len(num) && num[i] != '.'; i++ {
+		n = n*10 + int(num[i]-'0')
+	}
+	if i+1 < len(num) && num[i+1] >= '5' {
+		n++
+	}
+	return n
 }
 
 // trimLive cuts a live timeline before the first hole or non-full segment
