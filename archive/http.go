@@ -58,6 +58,12 @@ type Handler struct {
 	bodies *lru[string, cachedBody]
 }
 
+// maxCachedBodyBytes bounds the playlists a Handler keeps: a 12-hour
+// playlist of 2 s segments is about 3.5 MB, and an explicit range may be
+// weeks long, so a bound on their number alone lets requests for distinct
+// long ranges fill memory.
+const maxCachedBodyBytes = 64 << 20
+
 type cachedBody struct {
 	fingerprint uint64
 	body        []byte
@@ -72,7 +78,7 @@ func NewHandler(store Store, cfg HandlerConfig) *Handler {
 		holdback: cfg.LiveHoldback,
 		log:      cfg.Logger,
 		mux:      http.NewServeMux(),
-		bodies:   newLRU[string, cachedBody](256),
+		bodies:   newCostLRU[string](256, maxCachedBodyBytes, func(c cachedBody) int64 { return int64(len(c.body)) }),
 	}
 	if h.sel == nil {
 		h.sel = NewSelector(store, SelectorConfig{})

@@ -27,21 +27,35 @@ func (c *cachedListing) fresh(mtime time.Time) bool {
 }
 
 // lru is a bounded, concurrency-safe least-recently-used map. A negative
-// bound disables it.
+// bound disables it. With a cost function it also bounds the sum of its
+// values' costs (bytes, say): an entry costing more than the whole budget
+// is not kept at all.
 type lru[K comparable, V any] struct {
-	max   int
-	mu    sync.Mutex
-	order *list.List // of *lruEntry[K, V], most recent first
-	items map[K]*list.Element
+	max     int
+	maxCost int64
+	cost    func(V) int64 // nil: count entries only
+	mu      sync.Mutex
+	total   int64      // sum of the entries' costs
+	order   *list.List // of *lruEntry[K, V], most recent first
+	items   map[K]*list.Element
 }
 
 type lruEntry[K comparable, V any] struct {
-	key K
-	val V
+	key  K
+	val  V
+	cost int64
 }
 
 func newLRU[K comparable, V any](max int) *lru[K, V] {
 	return &lru[K, V]{max: max, order: list.New(), items: make(map[K]*list.Element)}
+}
+
+// newCostLRU returns an lru of at most max entries whose costs sum to at
+// most maxCost.
+func newCostLRU[K comparable, V any](max int, maxCost int64, cost func(V) int64) *lru[K, V] {
+	c := newLRU[K, V](max)
+	c.maxCost, c.cost = maxCost, cost
+	return c
 }
 
 func (c *lru[K, V]) get(k K) (V, bool) {
@@ -63,25 +77,48 @@ func (c *lru[K, V]) put(k K, v V) {
 	if c.max < 0 {
 		return
 	}
+	var cost int64
+	if c.cost != nil {
+		cost = c.cost(v)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.items[k]; ok {
-		el.Value.(*lruEntry[K, V]).val = v
-		c.order.MoveToFront(el)
+	if c.cost != nil && cost > c.maxCost {
+		c.remove(k) // never kept; an older value would be stale
 		return
 	}
-	c.items[k] = c.order.PushFront(&lruEntry[K, V]{key: k, val: v})
-	for c.order.Len() > c.max {
-		old := c.order.Remove(c.order.Back()).(*lruEntry[K, V])
-		delete(c.items, old.key)
+	if el, ok := c.items[k]; ok {
+		e := el.Value.(*lruEntry[K, V])
+		c.total += cost - e.cost
+		e.val, e.cost = v, cost
+		c.order.MoveToFront(el)
+	} else {
+		c.items[k] = c.order.PushFront(&lruEntry[K, V]{key: k, val: v, cost: cost})
+		c.total += cost
+	}
+	for c.order.Len() > c.max || (c.cost != nil && c.total > c.maxCost) {
+		c.remove(c.order.Back().Value.(*lruEntry[K, V]).key)
 	}
 }
 
 func (c *lru[K, V]) forget(k K) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.remove(k)
+}
+
+// remove drops k. c.mu must be held.
+func (c *lru[K, V]) remove(k K) {
 	if el, ok := c.items[k]; ok {
 		c.order.Remove(el)
 		delete(c.items, k)
+		c.total -= el.Value.(*lruEntry[K, V]).cost
 	}
+}
+
+// size returns the number of entries and the sum of their costs.
+func (c *lru[K, V]) size() (int, int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len(), c.total
 }
