@@ -18,7 +18,8 @@ import (
 type HandlerConfig struct {
 	// Selector picks timelines for playlists and cuts. Nil means a new
 	// Selector over the store with default settings; pass one to share its
-	// per-hour cache.
+	// per-hour cache. Its MaxRange also bounds the ranges of one cut
+	// together.
 	Selector *Selector
 	// MaxImplicitRange bounds playlists whose start or end is left to
 	// defaults. 0 means 12 hours, as wubloader.
@@ -532,6 +533,17 @@ func (h *Handler) cut(w http.ResponseWriter, r *http.Request) {
 	ranges, err := cutRanges(q)
 	if err != nil {
 		httpError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	// Every range's timeline is held until the cut starts, so the ranges
+	// together get the bound one selection has; otherwise 100 ranges of
+	// a month each would each be walked and held at once.
+	var total time.Duration
+	for _, rg := range ranges {
+		total += rg[1].Sub(rg[0])
+	}
+	if total > h.sel.maxRange {
+		httpError(w, http.StatusBadRequest, fmt.Sprintf("ranges add up to %v, longer than %v", total, h.sel.maxRange))
 		return
 	}
 	// Select every range before writing a byte, so a refusal is a clean

@@ -479,3 +479,16 @@ func TestMediaPlaylistTargetCoversWrittenEXTINF(t *testing.T) {
 		})
 	}
 }
+
+// The ranges of one cut together get the bound of one selection: their
+// timelines are all held before the first byte is written.
+func TestHTTPCutBoundsTotalRange(t *testing.T) {
+	s, _ := threeSegs(t)
+	srv := served(t, s, archive.HandlerConfig{Selector: archive.NewSelector(s, archive.SelectorConfig{MaxRange: 24 * time.Hour})})
+	resp, body := get(t, srv, "/cut/s/v.ts?range=2026-11-23T14:00:00Z,2026-11-23T14:00:04Z&range=2026-11-01T00:00:00Z,2026-11-01T23:59:59Z&allow_holes=true")
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s", body)
+	require.Contains(t, string(body), "longer than")
+	resp, body = get(t, srv, "/cut/s/v.ts?range=2026-11-23T14:00:00Z,2026-11-23T14:00:04Z&range=2026-11-01T00:00:00Z,2026-11-01T22:00:00Z&allow_holes=true")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	require.Equal(t, "segment at 0ssegment at 2s", string(body))
+}
