@@ -24,6 +24,9 @@ type manager struct {
 	s   *settings
 	ctx context.Context // the session's: a shared fetch outlives any one caller
 	sf  singleflight.Group
+	// wg counts the goroutines refresh starts; the session waits for them,
+	// so that a master fetch (or Config.Source) never outlives Run.
+	wg sync.WaitGroup
 
 	mu          sync.Mutex
 	master      *MasterPlaylist
@@ -99,15 +102,28 @@ func (m *manager) resolve(ctx context.Context, name, stale string, fresh bool, s
 }
 
 // refresh fetches the master playlist once, shared by concurrent callers.
+// A caller whose ctx ends returns at once; the fetch goes on (it ends with
+// the session) in a goroutine that wait accounts for, where DoChan's own
+// would be owned by nobody.
 func (m *manager) refresh(ctx context.Context) error {
-	ch := m.sf.DoChan("master", func() (any, error) { return nil, m.fetch() })
+	ch := make(chan error, 1)
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		_, err, _ := m.sf.Do("master", func() (any, error) { return nil, m.fetch() })
+		ch <- err
+	}()
 	select {
-	case r := <-ch:
-		return r.Err
+	case err := <-ch:
+		return err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
+
+// wait returns when every fetch refresh started has returned. Call it once
+// no variant can call refresh any more.
+func (m *manager) wait() { m.wg.Wait() }
 
 func (m *manager) fetch() error {
 	s := m.s

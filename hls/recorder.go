@@ -189,6 +189,10 @@ func (s *session) run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	// The variants are done, and so is every caller of the manager; a
+	// master fetch they left behind ends with sctx.
+	cancel(nil)
+	s.mgr.wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ctx.Err() != nil {
