@@ -346,13 +346,13 @@ func jitter(d time.Duration) time.Duration {
 // could not be listed at all; problems with single hours or segments are
 // reported as events and counted, and the pass goes on.
 func (b *Backfiller) PassPeer(ctx context.Context, peer string) error {
-	streams, err := b.listRemote(ctx, peer, "/files")
+	streams, err := b.listRemote(ctx, peer, "/files", "")
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, s := range b.filter(peer, "stream", streams, b.cfg.Streams, "") {
-		variants, err := b.listRemote(ctx, peer, "/files/"+url.PathEscape(s))
+		variants, err := b.listRemote(ctx, peer, "/files/"+url.PathEscape(s), s+"/")
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -395,7 +395,7 @@ func contains(list []string, s string) bool {
 }
 
 func (b *Backfiller) passVariant(ctx context.Context, peer, stream, variant string) error {
-	hours, err := b.listRemote(ctx, peer, "/files/"+url.PathEscape(stream)+"/"+url.PathEscape(variant))
+	hours, err := b.listRemote(ctx, peer, "/files/"+url.PathEscape(stream)+"/"+url.PathEscape(variant), stream+"/"+variant+"/")
 	if err != nil {
 		return err
 	}
@@ -428,7 +428,7 @@ func (b *Backfiller) passVariant(ctx context.Context, peer, stream, variant stri
 
 func (b *Backfiller) passHour(ctx context.Context, peer, stream, variant, hour string) error {
 	prefix := stream + "/" + variant + "/" + hour + "/"
-	remote, err := b.listRemote(ctx, peer, "/files/"+url.PathEscape(stream)+"/"+url.PathEscape(variant)+"/"+hour+"?tombstones=true")
+	remote, err := b.listRemote(ctx, peer, "/files/"+url.PathEscape(stream)+"/"+url.PathEscape(variant)+"/"+hour+"?tombstones=true", prefix)
 	if err != nil {
 		return err
 	}
@@ -580,8 +580,9 @@ func (b *Backfiller) fetch(ctx context.Context, peer string, seg Segment) {
 }
 
 // listRemote GETs a JSON array of names from a peer, bounded in size and
-// time.
-func (b *Backfiller) listRemote(ctx context.Context, peer, path string) ([]string, error) {
+// time. An entry that is not a string is rejected, reported under prefix,
+// and the others are kept.
+func (b *Backfiller) listRemote(ctx context.Context, peer, path, prefix string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.ListTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, peer+path, nil)
@@ -597,12 +598,26 @@ func (b *Backfiller) listRemote(ctx context.Context, peer, path string) ([]strin
 		return nil, fmt.Errorf("archive: backfill list %s%s: peer answered %s", peer, path, resp.Status)
 	}
 	lr := &io.LimitedReader{R: resp.Body, N: b.cfg.MaxListingBytes + 1}
-	var names []string
-	if err := json.NewDecoder(lr).Decode(&names); err != nil {
+	var entries []json.RawMessage
+	if err := json.NewDecoder(lr).Decode(&entries); err != nil {
 		if lr.N <= 0 {
 			return nil, fmt.Errorf("archive: backfill list %s%s: listing over %d bytes", peer, path, b.cfg.MaxListingBytes)
 		}
 		return nil, fmt.Errorf("archive: backfill list %s%s: %w", peer, path, err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		var name string
+		// null would decode as "" without an error.
+		if len(e) == 0 || e[0] != '"' || json.Unmarshal(e, &name) != nil {
+			raw := string(e)
+			if len(raw) > 64 {
+				raw = raw[:64] + "…"
+			}
+			b.event(BackfillEvent{Peer: peer, Kind: "rejected", Path: prefix + raw, Reason: "listing entry is not a string"})
+			continue
+		}
+		names = append(names, name)
 	}
 	return names, nil
 }

@@ -322,3 +322,31 @@ func TestNewBackfillerConfig(t *testing.T) {
 		})
 	}
 }
+
+// An entry of a listing that is not a string is rejected and counted; the
+// good entries of the same listing are still fetched.
+func TestBackfillListingEntriesNotStrings(t *testing.T) {
+	remote := archive.NewMemStore()
+	a := archivetest.Write(t, remote, archive.Segment{Stream: "s", Variant: "v", Start: t0, Duration: 2}, archive.Full, []byte("a"))
+	b := archivetest.Write(t, remote, archive.Segment{Stream: "s", Variant: "v", Start: t0.Add(2 * time.Second), Duration: 2}, archive.Full, []byte("b"))
+	api := archive.NewHandler(remote, archive.HandlerConfig{})
+	mux := http.NewServeMux()
+	mux.Handle("/", api)
+	mux.HandleFunc("/files/s/v/2026-11-23T14", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `[%q, 5, null, {"name": "x"}, ["x"], true, %q]`, a.Name(), b.Name())
+	})
+	peer := httptest.NewServer(mux)
+	t.Cleanup(peer.Close)
+
+	local := archive.NewMemStore()
+	ev := &events{}
+	bf := newBackfiller(t, local, ev, peer.URL)
+	require.NoError(t, bf.Pass(t.Context()))
+	require.Equal(t, []byte("a"), archivetest.ReadAll(t, local, a))
+	require.Equal(t, []byte("b"), archivetest.ReadAll(t, local, b))
+	require.ElementsMatch(t, []string{
+		"s/v/2026-11-23T14/5", "s/v/2026-11-23T14/null", `s/v/2026-11-23T14/{"name": "x"}`,
+		`s/v/2026-11-23T14/["x"]`, "s/v/2026-11-23T14/true",
+	}, ev.kinds()["rejected"])
+	require.EqualValues(t, 5, bf.Stats().Rejected)
+}
