@@ -369,14 +369,21 @@ func (b *Backfiller) PassPeer(ctx context.Context, peer string) error {
 	return errors.Join(errs...)
 }
 
-// filter keeps the valid names that are wanted; invalid ones are rejected.
+// filter keeps the valid names that are wanted, each once; invalid ones and
+// repeats are rejected.
 func (b *Backfiller) filter(peer, field string, names, want []string, prefix string) []string {
 	var out []string
+	seen := make(map[string]bool, len(names))
 	for _, n := range names {
 		if err := ValidateComponent(field, n); err != nil {
 			b.event(BackfillEvent{Peer: peer, Kind: "rejected", Path: prefix + n, Reason: err.Error()})
 			continue
 		}
+		if seen[n] {
+			b.event(BackfillEvent{Peer: peer, Kind: "rejected", Path: prefix + n, Reason: "listed more than once"})
+			continue
+		}
+		seen[n] = true
 		if len(want) > 0 && !contains(want, n) {
 			continue
 		}
@@ -401,12 +408,17 @@ func (b *Backfiller) passVariant(ctx context.Context, peer, stream, variant stri
 	}
 	oldest := b.clock.Now().UTC().Truncate(time.Hour).Add(-b.cfg.Window)
 	var valid []string
+	seen := make(map[string]bool, len(hours))
 	for _, h := range hours {
 		t, err := ParseHour(h)
+		if err == nil && seen[h] {
+			err = errors.New("listed more than once")
+		}
 		if err != nil {
 			b.event(BackfillEvent{Peer: peer, Kind: "rejected", Path: stream + "/" + variant + "/" + h, Reason: err.Error()})
 			continue
 		}
+		seen[h] = true
 		if !t.Before(oldest) {
 			valid = append(valid, h)
 		}
@@ -448,11 +460,19 @@ func (b *Backfiller) passHour(ctx context.Context, peer, stream, variant, hour s
 	}
 	recent := b.clock.Now().Add(-b.cfg.RecentCutoff)
 	var missing []Segment
+	listed := make(map[string]bool, len(remote))
 	for _, name := range remote {
+		path := prefix + name
+		// A listing is a set: a name listed again would be fetched
+		// again, at once, by another download slot.
+		if listed[name] {
+			b.event(BackfillEvent{Peer: peer, Kind: "rejected", Path: path, Reason: "listed more than once"})
+			continue
+		}
+		listed[name] = true
 		if have[name] {
 			continue
 		}
-		path := prefix + name
 		if strings.HasSuffix(name, ".tombstone") {
 			seg, err := ParseTombstoneName(stream, variant, hour, name)
 			if err != nil {

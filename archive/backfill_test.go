@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -349,4 +350,38 @@ func TestBackfillListingEntriesNotStrings(t *testing.T) {
 		`s/v/2026-11-23T14/["x"]`, "s/v/2026-11-23T14/true",
 	}, ev.kinds()["rejected"])
 	require.EqualValues(t, 5, bf.Stats().Rejected)
+}
+
+// A listing is a set: a stream, hour or segment listed several times is
+// rejected after the first, and each segment is fetched once.
+func TestBackfillListingRepeats(t *testing.T) {
+	remote := archive.NewMemStore()
+	a := archivetest.Write(t, remote, archive.Segment{Stream: "s", Variant: "v", Start: t0, Duration: 2}, archive.Full, []byte("a"))
+	api := archive.NewHandler(remote, archive.HandlerConfig{})
+	var gets, hourLists atomic.Int64
+	mux := http.NewServeMux()
+	mux.Handle("/", api)
+	mux.HandleFunc("/files", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `["s", "s"]`) })
+	mux.HandleFunc("/files/s/v", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `["2026-11-23T14", "2026-11-23T14"]`)
+	})
+	mux.HandleFunc("/files/s/v/2026-11-23T14", func(w http.ResponseWriter, r *http.Request) {
+		hourLists.Add(1)
+		fmt.Fprintf(w, `[%q, %q, %q]`, a.Name(), a.Name(), a.Name())
+	})
+	mux.HandleFunc("/segments/", func(w http.ResponseWriter, r *http.Request) {
+		gets.Add(1)
+		api.ServeHTTP(w, r)
+	})
+	peer := httptest.NewServer(mux)
+	t.Cleanup(peer.Close)
+
+	local := archive.NewMemStore()
+	ev := &events{}
+	require.NoError(t, newBackfiller(t, local, ev, peer.URL).Pass(t.Context()))
+	require.Equal(t, []byte("a"), archivetest.ReadAll(t, local, a))
+	require.EqualValues(t, 1, gets.Load(), "each segment is fetched once")
+	require.EqualValues(t, 1, hourLists.Load(), "each hour is listed once")
+	require.Len(t, ev.kinds()["fetched"], 1)
+	require.ElementsMatch(t, []string{"s", "s/v/2026-11-23T14", a.Path(), a.Path()}, ev.kinds()["rejected"])
 }
