@@ -344,11 +344,17 @@ func (h *Handler) writeMaster(ctx context.Context, w http.ResponseWriter, r *htt
 	}
 	query := r.URL.RawQuery
 	body := MasterPlaylist(shown, func(v string) string {
-		u := url.PathEscape(stream) + "/" + url.PathEscape(v) + ".m3u8"
+		// Colons escaped too: "a:b/v.m3u8" would read as a URL of
+		// scheme "a".
+		u := appendEscaped(nil, stream)
+		u = append(u, '/')
+		u = appendEscaped(u, v)
+		u = append(u, ".m3u8"...)
 		if query != "" {
-			u += "?" + query
+			u = append(u, '?')
+			u = append(u, query...)
 		}
-		return u
+		return string(u)
 	})
 	w.Header().Set("Content-Type", "application/vnd.apple.mpegurl")
 	w.Header().Set("Cache-Control", "no-cache")

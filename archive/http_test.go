@@ -492,3 +492,43 @@ func TestHTTPCutBoundsTotalRange(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 	require.Equal(t, "segment at 0ssegment at 2s", string(body))
 }
+
+// Stream and variant names that are valid in the archive but special in
+// URLs or HLS attributes (a colon, a double quote, non-ASCII) still give a
+// master playlist that parses and whose URIs reach the media playlists.
+func TestHTTPMasterPlaylistOddNames(t *testing.T) {
+	s := archive.NewMemStore()
+	variants := []string{"a:b", `q"v`, "été"}
+	for _, v := range variants {
+		archivetest.Write(t, s, archive.Segment{Stream: "st:x", Variant: v, Start: t0, Duration: 2}, archive.Full, []byte(v))
+	}
+	srv := served(t, s, archive.HandlerConfig{})
+	master := srv.URL + "/playlist/st%3Ax.m3u8?start=2026-11-23T14:00:00Z&end=2026-11-23T14:00:02Z"
+	resp, body := get(t, srv, strings.TrimPrefix(master, srv.URL))
+	require.Equal(t, 200, resp.StatusCode, "%s", body)
+	p := m3u8.NewMasterPlaylist()
+	require.NoError(t, p.DecodeFrom(bytes.NewReader(body), true), "%s", body)
+	require.Len(t, p.Variants, len(variants), "%s", body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "#EXT-X-MEDIA:") {
+			require.Equal(t, 4, strings.Count(line, `"`), "GROUP-ID and NAME are one quoted-string each: %s", line)
+		}
+	}
+	base, err := url.Parse(master)
+	require.NoError(t, err)
+	var reached []string
+	for _, v := range p.Variants {
+		ref, err := base.Parse(v.URI)
+		require.NoError(t, err)
+		require.Equal(t, base.Host, ref.Host, "%s resolves against the master", v.URI)
+		r, media := get(t, srv, ref.RequestURI())
+		require.Equal(t, 200, r.StatusCode, "%s: %s", v.URI, media)
+		seg := decodeMedia(t, media).Segments[0]
+		sref, err := ref.Parse(seg.URI)
+		require.NoError(t, err)
+		r, data := get(t, srv, sref.RequestURI())
+		require.Equal(t, 200, r.StatusCode)
+		reached = append(reached, string(data))
+	}
+	require.ElementsMatch(t, variants, reached)
+}

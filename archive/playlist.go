@@ -32,12 +32,21 @@ func MasterPlaylist(variants []string, mediaURL func(variant string) string) []b
 	var b strings.Builder
 	b.WriteString("#EXTM3U\n")
 	for _, v := range variants {
-		q := strconv.Quote(v)
+		q := quoteAttr(v)
 		b.WriteString("#EXT-X-MEDIA:TYPE=VIDEO,GROUP-ID=" + q + ",NAME=" + q + ",AUTOSELECT=YES,DEFAULT=YES\n")
 		b.WriteString("#EXT-X-STREAM-INF:VIDEO=" + q + ",NAME=" + q + ",BANDWIDTH=" + strconv.Itoa(bandwidthOf(v)) + "\n")
 		b.WriteString(mediaURL(v) + "\n")
 	}
 	return []byte(b.String())
+}
+
+// quoteAttr writes a variant name as an RFC 8216 quoted-string (§4.2),
+// which has no escapes and may not hold a double quote (names hold no CR or
+// LF): a quote is written %22, so a variant named with one still gives a
+// playlist that parses, where strconv.Quote's backslash escape would end
+// the string early.
+func quoteAttr(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, "%22") + `"`
 }
 
 // MediaPlaylistOptions shape a media playlist.
