@@ -200,7 +200,9 @@ func (h *Handler) files(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case hour != "":
 		tomb := false
-		switch r.URL.Query().Get("tombstones") {
+		// wubloader lower-cases the flag first: Python clients that
+		// pass True send "True".
+		switch strings.ToLower(r.URL.Query().Get("tombstones")) {
 		case "", "false":
 		case "true":
 			tomb = true
@@ -528,7 +530,7 @@ func (h *Handler) cut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	allowHoles := false
-	switch q.Get("allow_holes") {
+	switch strings.ToLower(q.Get("allow_holes")) { // as wubloader, see files
 	case "", "false":
 	case "true":
 		allowHoles = true

@@ -75,6 +75,9 @@ func TestHTTPFiles(t *testing.T) {
 		{"/files/s/v/2026-11-23T14", 200, []string{segs[0].Name(), segs[2].Name()}},
 		{"/files/s/v/2026-11-23T14?tombstones=false", 200, []string{segs[0].Name(), segs[2].Name()}},
 		{"/files/s/v/2026-11-23T14?tombstones=true", 200, []string{segs[0].Name(), segs[1].TombstoneName(), segs[2].Name()}},
+		// wubloader lower-cases the flag: Python's requests sends True.
+		{"/files/s/v/2026-11-23T14?tombstones=True", 200, []string{segs[0].Name(), segs[1].TombstoneName(), segs[2].Name()}},
+		{"/files/s/v/2026-11-23T14?tombstones=FALSE", 200, []string{segs[0].Name(), segs[2].Name()}},
 		{"/files/nope", 200, []string{}},
 		{"/files/s/v/2026-11-23T15", 200, []string{}},
 		{"/extras/emotes", 200, []string{}},
@@ -356,6 +359,10 @@ func TestHTTPCut(t *testing.T) {
 	resp, body = get(t, srv, "/cut/s/v.ts?start=2026-11-23T14:00:01Z&end=2026-11-23T14:00:07Z&allow_holes=true&type=rough")
 	require.Equal(t, 200, resp.StatusCode)
 	require.Equal(t, "segment at 0ssegment at 2ssegment at 6s", string(body))
+	resp, _ = get(t, srv, "/cut/s/v.ts?start=2026-11-23T14:00:01Z&end=2026-11-23T14:00:07Z&allow_holes=True")
+	require.Equal(t, 200, resp.StatusCode, "the flag is read without regard to case, as wubloader reads it")
+	resp, _ = get(t, srv, "/cut/s/v.ts?start=2026-11-23T14:00:01Z&end=2026-11-23T14:00:07Z&allow_holes=yes")
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 
 	resp, _ = get(t, srv, "/cut/s/v.ts?start=2026-11-23T15:00:00Z&end=2026-11-23T15:00:07Z&allow_holes=true")
 	require.Equal(t, http.StatusNotAcceptable, resp.StatusCode)
