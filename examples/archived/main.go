@@ -85,6 +85,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	srv := &http.Server{
 		Handler:           archive.NewHandler(store, archive.HandlerConfig{Logger: log, LiveHoldback: *holdback}),
 		ReadHeaderTimeout: 10 * time.Second,
+		// Players keep connections open between playlist reloads; without
+		// a bound an idle one is held forever (IdleTimeout 0 falls back to
+		// ReadTimeout, also 0). No WriteTimeout: cuts stream for long.
+		IdleTimeout: 2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("serving archive", "store", u.String(), "addr", ln.Addr().String())
