@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		// a bound an idle one is held forever (IdleTimeout 0 falls back to
 		// ReadTimeout, also 0). No WriteTimeout: cuts stream for long.
 		IdleTimeout: 2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("serving archive", "store", u.String(), "addr", ln.Addr().String())
 	if ready != nil {
