@@ -224,31 +224,39 @@ func (s Status) Drained() bool {
 func (s Status) Total() CountersSnapshot {
 	var t CountersSnapshot
 	for _, v := range s.Variants {
-		c := v.CountersSnapshot
-		t.Full += c.Full
-		t.Suspect += c.Suspect
-		t.Partial += c.Partial
-		t.Bytes += c.Bytes
-		t.Duplicates += c.Duplicates
-		t.Missing += c.Missing
-		t.Recovered += c.Recovered
-		t.Gaps += c.Gaps
-		t.GapTags += c.GapTags
-		t.Resets += c.Resets
-		t.Skews += c.Skews
-		t.Discontinuities += c.Discontinuities
-		t.HandOvers += c.HandOvers
-		t.GiveUps += c.GiveUps
-		t.Dropped += c.Dropped
-		t.AdsSkipped += c.AdsSkipped
-		t.Attempts += c.Attempts
-		t.Retries += c.Retries
-		t.PlaylistErrors += c.PlaylistErrors
-		t.InFlight += c.InFlight
-		t.Queued += c.Queued
-		if c.LastEnd.After(t.LastEnd) {
-			t.LastEnd = c.LastEnd
-		}
+		t = t.Add(v.CountersSnapshot)
 	}
 	return t
+}
+
+// Add returns the sum of s and o, counter by counter, with the later
+// LastEnd: the totals of several variants, streams or Recorders (a program
+// that makes a new Recorder after each restart of its source keeps the sum
+// of the stopped ones).
+func (s CountersSnapshot) Add(o CountersSnapshot) CountersSnapshot {
+	s.Full += o.Full
+	s.Suspect += o.Suspect
+	s.Partial += o.Partial
+	s.Bytes += o.Bytes
+	s.Duplicates += o.Duplicates
+	s.Missing += o.Missing
+	s.Recovered += o.Recovered
+	s.Gaps += o.Gaps
+	s.GapTags += o.GapTags
+	s.Resets += o.Resets
+	s.Skews += o.Skews
+	s.Discontinuities += o.Discontinuities
+	s.HandOvers += o.HandOvers
+	s.GiveUps += o.GiveUps
+	s.Dropped += o.Dropped
+	s.AdsSkipped += o.AdsSkipped
+	s.Attempts += o.Attempts
+	s.Retries += o.Retries
+	s.PlaylistErrors += o.PlaylistErrors
+	s.InFlight += o.InFlight
+	s.Queued += o.Queued
+	if o.LastEnd.After(s.LastEnd) {
+		s.LastEnd = o.LastEnd
+	}
+	return s
 }

@@ -497,7 +497,7 @@ func byVariant(sts []hls.Status) []hls.VariantStatus {
 				idx[v.Name] = i
 				out = append(out, hls.VariantStatus{Name: v.Name})
 			}
-			out[i].CountersSnapshot = hls.Status{Variants: []hls.VariantStatus{out[i], v}}.Total()
+			out[i].CountersSnapshot = out[i].Add(v.CountersSnapshot)
 		}
 	}
 	return out

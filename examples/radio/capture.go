@@ -75,7 +75,7 @@ func (c *capture) status() captureStatus {
 	if c.cur != nil {
 		s := c.cur.Status()
 		st.State = s.State
-		st.Counters = addCounters(st.Counters, s.Total())
+		st.Counters = st.Counters.Add(s.Total())
 	}
 	return st
 }
@@ -123,18 +123,12 @@ func (c *capture) Run(ctx context.Context) error {
 			}
 			c.mu.Lock()
 			defer c.mu.Unlock()
-			c.done = addCounters(c.done, rec.Status().Total())
+			c.done = c.done.Add(rec.Status().Total())
 			if c.cur == rec {
 				c.cur = nil
 			}
 		}()
 	}
-}
-
-// addCounters sums two recorders' counters with hls's own sum
-// (Status.Total), so that no counter hls adds is forgotten here.
-func addCounters(a, b hls.CountersSnapshot) hls.CountersSnapshot {
-	return hls.Status{Variants: []hls.VariantStatus{{CountersSnapshot: a}, {CountersSnapshot: b}}}.Total()
 }
 
 // captureConfig is the recorder configuration for a local Liquidsoap HLS

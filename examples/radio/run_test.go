@@ -12,7 +12,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/airkeep/airkeep/hls"
 	"github.com/airkeep/airkeep/streamer"
 )
 
@@ -69,16 +68,4 @@ func TestScriptCommand(t *testing.T) {
 	stdout.Reset()
 	err := run(t.Context(), []string{"script"}, &stdout, &stderr)
 	require.Equal(t, 2, exitCode(err, &stderr))
-}
-
-func TestAddCounters(t *testing.T) {
-	end := time.Date(2026, 11, 23, 13, 0, 0, 0, time.UTC)
-	a := hls.CountersSnapshot{Full: 3, Partial: 1, Bytes: 100, Missing: 2, LastEnd: end}
-	b := hls.CountersSnapshot{Full: 4, Suspect: 1, Bytes: 50, GiveUps: 1, Recovered: 1, LastEnd: end.Add(-time.Minute)}
-	sum := addCounters(a, b)
-	require.Equal(t, int64(9), sum.Segments())
-	require.Equal(t, int64(150), sum.Bytes)
-	require.Equal(t, int64(1), sum.Recovered)
-	require.Equal(t, a.Lost()+b.Lost(), sum.Lost())
-	require.Equal(t, end, sum.LastEnd)
 }
