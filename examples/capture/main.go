@@ -40,6 +40,7 @@ import (
 	"github.com/airkeep/airkeep/archive/storeurl"
 	"github.com/airkeep/airkeep/hls"
 	"github.com/airkeep/airkeep/hls/hlstest"
+	"github.com/airkeep/airkeep/internal/progress"
 )
 
 // usageError marks bad flags: exit status 2.
@@ -282,7 +283,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	began := clock.Now()
-	progress := newProgress(stderr)
+	pl := progress.New(stderr)
 	ticker := clock.NewTimer(o.progress)
 	defer ticker.Stop()
 	var tick <-chan time.Time
@@ -306,7 +307,7 @@ loop:
 			interrupted = true
 			break loop
 		case <-tick:
-			progress.line(clock.Now().Sub(began), statuses(recs))
+			pl.Print(progressLine(clock.Now().Sub(began), statuses(recs)))
 			ticker.Reset(o.progress)
 		case <-end:
 			end = nil
@@ -339,7 +340,7 @@ loop:
 			return err
 		}
 	}
-	progress.done()
+	pl.Done()
 	sts := statuses(recs)
 	summary(stdout, o, clock.Now().Sub(began), sts, interrupted)
 	if demo != nil && !interrupted {
@@ -443,25 +444,9 @@ func (d *demoOrigin) published() []hlstest.Published {
 
 func (d *demoOrigin) close() { d.srv.Close() }
 
-// progress writes one status line: rewritten in place on a terminal,
-// one line per tick otherwise.
-type progress struct {
-	w   io.Writer
-	tty bool
-	n   int
-}
-
-func newProgress(w io.Writer) *progress {
-	p := &progress{w: w}
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			p.tty = true
-		}
-	}
-	return p
-}
-
-func (p *progress) line(elapsed time.Duration, sts []hls.Status) {
+// progressLine formats the status line: the state, then each variant's
+// segments, bytes, partials and gaps.
+func progressLine(elapsed time.Duration, sts []hls.Status) string {
 	var b strings.Builder
 	live := 0
 	for _, st := range sts {
@@ -477,12 +462,7 @@ func (p *progress) line(elapsed time.Duration, sts []hls.Status) {
 	for _, v := range byVariant(sts) {
 		fmt.Fprintf(&b, " | %s: %d segs %s %d partial %d gaps", v.Name, v.Segments(), mb(v.Bytes), v.Partial, v.Lost())
 	}
-	if p.tty {
-		fmt.Fprintf(p.w, "\r%-*s", p.n, b.String())
-		p.n = b.Len()
-		return
-	}
-	fmt.Fprintln(p.w, b.String())
+	return b.String()
 }
 
 // byVariant sums each variant's counters over every stream.
@@ -501,12 +481,6 @@ func byVariant(sts []hls.Status) []hls.VariantStatus {
 		}
 	}
 	return out
-}
-
-func (p *progress) done() {
-	if p.tty && p.n > 0 {
-		fmt.Fprintln(p.w)
-	}
 }
 
 func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }

@@ -19,6 +19,7 @@ import (
 	"github.com/airkeep/airkeep/archive"
 	"github.com/airkeep/airkeep/archive/storeurl"
 	"github.com/airkeep/airkeep/hls"
+	"github.com/airkeep/airkeep/internal/progress"
 	"github.com/airkeep/airkeep/schedule"
 	"github.com/airkeep/airkeep/streamer"
 )
@@ -280,8 +281,8 @@ func (r *runner) progress(ctx context.Context) error {
 	if r.every <= 0 || r.stderr == nil {
 		return nil
 	}
-	pl := newProgressLine(r.stderr)
-	defer pl.done()
+	pl := progress.New(r.stderr)
+	defer pl.Done()
 	t := time.NewTicker(r.every)
 	defer t.Stop()
 	for {
@@ -290,7 +291,7 @@ func (r *runner) progress(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
-		pl.line(r.statusLine(ctx))
+		pl.Print(r.statusLine(ctx))
 	}
 }
 
@@ -342,38 +343,6 @@ func (r *runner) Close() {
 	}
 	if r.store != nil {
 		_ = r.store.Close()
-	}
-}
-
-// progressLine writes status lines: in place (\r) on a terminal.
-type progressLine struct {
-	w   io.Writer
-	tty bool
-	n   int
-}
-
-func newProgressLine(w io.Writer) *progressLine {
-	p := &progressLine{w: w}
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			p.tty = true
-		}
-	}
-	return p
-}
-
-func (p *progressLine) line(s string) {
-	if p.tty {
-		fmt.Fprintf(p.w, "\r%-*s", p.n, s)
-		p.n = len(s)
-		return
-	}
-	fmt.Fprintln(p.w, s)
-}
-
-func (p *progressLine) done() {
-	if p.tty && p.n > 0 {
-		fmt.Fprintln(p.w)
 	}
 }
 
