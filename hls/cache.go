@@ -18,15 +18,18 @@ import (
 // per variant. Concurrent misses for one key share a single fetch; the
 // cache keeps the last max entries.
 type blobCache struct {
-	max   int
-	sf    singleflight.Group
-	mu    sync.Mutex
-	order []string
-	data  map[string][]byte
+	max int
+	// fetches counts the shared fetches in flight; the variant that owns
+	// the cache waits for it, so that no fetch outlives Run.
+	fetches *sync.WaitGroup
+	sf      singleflight.Group
+	mu      sync.Mutex
+	order   []string
+	data    map[string][]byte
 }
 
-func newBlobCache(max int) *blobCache {
-	return &blobCache{max: max, data: make(map[string][]byte)}
+func newBlobCache(max int, fetches *sync.WaitGroup) *blobCache {
+	return &blobCache{max: max, fetches: fetches, data: make(map[string][]byte)}
 }
 
 func (c *blobCache) get(ctx context.Context, key string, fetch func(ctx context.Context) ([]byte, error)) ([]byte, error) {
@@ -37,33 +40,46 @@ func (c *blobCache) get(ctx context.Context, key string, fetch func(ctx context.
 	}
 	c.mu.Unlock()
 	// The shared fetch runs under the first caller's context; a caller
-	// that gives up early makes the others retry, never hang.
-	ch := c.sf.DoChan(key, func() (any, error) {
-		b, err := fetch(ctx)
-		if err != nil {
-			return nil, err
-		}
-		c.mu.Lock()
-		if _, ok := c.data[key]; !ok {
-			c.data[key] = b
-			c.order = append(c.order, key)
-			if len(c.order) > c.max {
-				delete(c.data, c.order[0])
-				c.order = c.order[1:]
-			}
-		}
-		c.mu.Unlock()
-		return b, nil
-	})
+	// that gives up early makes the others retry, never hang. Each caller
+	// waits in a goroutine of its own, counted in c.fetches, rather than
+	// in DoChan's, which nobody would wait for.
+	type result struct {
+		b   []byte
+		err error
+	}
+	ch := make(chan result, 1)
+	c.fetches.Add(1)
+	go func() {
+		defer c.fetches.Done()
+		v, err, _ := c.sf.Do(key, func() (any, error) { return c.fetchAndKeep(ctx, key, fetch) })
+		b, _ := v.([]byte)
+		ch <- result{b, err}
+	}()
 	select {
 	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.([]byte), nil
+		return r.b, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// fetchAndKeep fetches key and caches it, keeping the last c.max keys.
+func (c *blobCache) fetchAndKeep(ctx context.Context, key string, fetch func(ctx context.Context) ([]byte, error)) ([]byte, error) {
+	b, err := fetch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.data[key]; !ok {
+		c.data[key] = b
+		c.order = append(c.order, key)
+		if len(c.order) > c.max {
+			delete(c.data, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	return b, nil
 }
 
 // errBadPadding reports AES-128 data whose PKCS#7 padding is wrong: a wrong

@@ -29,6 +29,9 @@ type variant struct {
 	getCtx   context.Context // getters: ends a grace period later
 	stopping chan struct{}   // closed when Run's context ends
 	wg       sync.WaitGroup
+	// fetches counts the key and init-section fetches of its caches
+	// (blobCache), which may outlive the getter that asked.
+	fetches sync.WaitGroup
 
 	mu         sync.Mutex
 	closed     bool
@@ -124,13 +127,15 @@ type storedHash struct {
 }
 
 func newVariant(sess *session, name string, c *Counters) *variant {
-	return &variant{
-		s: sess.s, sess: sess, name: name, c: c, keys: newBlobCache(16),
+	v := &variant{
+		s: sess.s, sess: sess, name: name, c: c,
 		workers: make(map[*worker]struct{}),
 		seen:    make(map[string]seenEntry), paths: make(map[string]seenEntry),
 		anchors: make(map[uint64]time.Time),
 		stored:  make(map[fullKey]*storedInfo),
 	}
+	v.keys = newBlobCache(16, &v.fetches)
+	return v
 }
 
 // run captures until ctx ends, then stops its workers at once, lets the
@@ -173,6 +178,9 @@ func (v *variant) run(ctx context.Context) {
 		cancelGet()
 		<-done
 	}
+	// Every getter has returned, so no fetch starts any more; the ones
+	// they left end with their contexts.
+	v.fetches.Wait()
 }
 
 // newest returns the worker that may ask for a replacement. v.mu held.

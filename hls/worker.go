@@ -25,7 +25,7 @@ type worker struct {
 }
 
 func newWorker(v *variant, id int, url string) *worker {
-	return &worker{v: v, id: id, url: url, maps: newBlobCache(v.s.Limits.MapCache)}
+	return &worker{v: v, id: id, url: url, maps: newBlobCache(v.s.Limits.MapCache, &v.fetches)}
 }
 
 // playlistState is what the worker compares between reloads.
