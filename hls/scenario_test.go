@@ -30,6 +30,7 @@ type rig struct {
 	store    *archive.MemStore
 	rec      *hls.Recorder
 	inflight atomic.Int64
+	requests atomic.Int64 // requests received, for start
 	hook     atomic.Pointer[func(w http.ResponseWriter, r *http.Request) bool]
 
 	mu     sync.Mutex
@@ -63,6 +64,7 @@ func newRig(t *testing.T, ocfg hlstest.Config, rcfg hls.Config) *rig {
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.inflight.Add(1)
 		defer r.inflight.Add(-1)
+		r.requests.Add(1)
 		if f := r.hook.Load(); f != nil && (*f)(w, req) {
 			return
 		}
@@ -102,6 +104,15 @@ func (r *rig) start() {
 	r.wg.Add(2)
 	go func() { defer r.wg.Done(); _ = r.origin.Run(ctx) }()
 	go func() { defer r.wg.Done(); r.runErr = r.rec.Run(ctx) }()
+	// The first master fetch happens at once, before any timer: wait for
+	// it in real time, so that a loaded machine cannot let virtual time
+	// move on before Run's goroutine has started.
+	for deadline := time.Now().Add(10 * time.Second); r.requests.Load() == 0; {
+		if time.Now().After(deadline) {
+			r.t.Fatal("the recorder never fetched its master playlist")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // settle lets the goroutines under test run until no request is in flight

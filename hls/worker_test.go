@@ -46,6 +46,12 @@ func newScripted(clock *airkeep.FakeClock) (*scripted, *httptest.Server) {
 	}))
 }
 
+func (s *scripted) loadCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.loads)
+}
+
 func (s *scripted) set(p string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -88,6 +94,15 @@ func startScripted(t *testing.T, cfg Config, playlist string) *recorderRig {
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() { r.done <- rec.Run(ctx) }()
+	// The first playlist load happens at t0, before any timer: wait for it
+	// in real time, or a loaded machine lets drive's first settle pass
+	// before Run's goroutine has even started, and time moves on without it.
+	for deadline := time.Now().Add(10 * time.Second); s.loadCount() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the recorder never loaded its playlist")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	return r
 }
 
