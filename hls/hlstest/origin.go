@@ -141,6 +141,20 @@ type Origin struct {
 	finishAt time.Time // zero: streaming
 	cache    map[string]*segCache
 	requests int64
+	// firstListed is, per channel and variant, the oldest segment of the
+	// first non-empty media playlist served: older segments had left the
+	// live window before any client looked.
+	firstListed map[[2]string]segmentID
+}
+
+// segmentID orders segments across encoder restarts.
+type segmentID struct {
+	epoch int
+	msn   uint64
+}
+
+func (a segmentID) before(b segmentID) bool {
+	return a.epoch < b.epoch || a.epoch == b.epoch && a.msn < b.msn
 }
 
 // New returns an Origin.
@@ -198,6 +212,7 @@ func New(cfg Config) (*Origin, error) {
 	}
 	o.rng = rand.New(rand.NewPCG(o.cfg.Seed, 0x61697270))
 	o.cache = make(map[string]*segCache)
+	o.firstListed = make(map[[2]string]segmentID)
 	return o, nil
 }
 
@@ -451,6 +466,9 @@ func (o *Origin) serveMedia(w http.ResponseWriter, r *http.Request, ch, variant 
 	if w := uint64(o.cfg.Window); n > w {
 		first = n - w
 	}
+	if n > first {
+		o.noteListed(ch, variant, segmentID{e.k, first})
+	}
 	q := ""
 	if t := r.URL.Query().Get("token"); t != "" && o.cfg.Faults.TokenTTL > 0 {
 		q = "?token=" + t
@@ -467,6 +485,25 @@ func (o *Origin) serveMedia(w http.ResponseWriter, r *http.Request, ch, variant 
 		b.WriteString("#EXT-X-ENDLIST\n")
 	}
 	writePlaylist(w, b.String())
+}
+
+func (o *Origin) noteListed(ch, variant string, id segmentID) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, ok := o.firstListed[[2]string{ch, variant}]; !ok {
+		o.firstListed[[2]string{ch, variant}] = id
+	}
+}
+
+// Listed reports whether p was in a media playlist the origin served, or
+// in the window of one: a segment that slid out of the live window before
+// the first request for its variant's playlist was never offered to any
+// client, and no capture can be blamed for missing it.
+func (o *Origin) Listed(p Published) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	first, ok := o.firstListed[[2]string{p.Channel, p.Variant}]
+	return ok && !(segmentID{p.Epoch, p.MSN}).before(first)
 }
 
 func (o *Origin) serveSegment(w http.ResponseWriter, r *http.Request, ch, variant, ep, msn string) {

@@ -214,3 +214,39 @@ func TestOriginFFmpeg(t *testing.T) {
 	require.Contains(t, out.String(), "48000 Hz")
 	require.NotContains(t, out.String(), "Invalid data")
 }
+
+// TestOriginListed: segments that slid out of the window before the first
+// playlist request of their variant were never offered, and Listed says so.
+func TestOriginListed(t *testing.T) {
+	clock := airkeep.NewFakeClock(t0)
+	o, err := New(Config{Clock: clock, Window: 3})
+	require.NoError(t, err)
+	srv := httptest.NewServer(o.Handler())
+	defer srv.Close()
+
+	seg := func(variant string, epoch int, msn uint64) Published {
+		return Published{Channel: "demo", Variant: variant, Epoch: epoch, MSN: msn}
+	}
+	require.False(t, o.Listed(seg("source", 0, 5)), "nothing listed before any request")
+	clock.Advance(4 * time.Second) // e0/0 and e0/1 leave the window unseen
+	code, pl := get(t, srv.URL+MediaPath("demo", "source"))
+	require.Equal(t, 200, code)
+	require.Contains(t, pl, "#EXT-X-MEDIA-SEQUENCE:2\n")
+	clock.Advance(10 * time.Second)
+	_, _ = get(t, srv.URL+MediaPath("demo", "source")) // later requests do not move the mark
+
+	for _, tc := range []struct {
+		p    Published
+		want bool
+	}{
+		{seg("source", 0, 0), false},
+		{seg("source", 0, 1), false},
+		{seg("source", 0, 2), true},
+		{seg("source", 0, 40), true},
+		{seg("source", 1, 0), true}, // after an encoder restart
+		{seg("480p", 0, 2), false},  // its playlist was never requested
+		{Published{Channel: "other", Variant: "source", MSN: 9}, false},
+	} {
+		require.Equal(t, tc.want, o.Listed(tc.p), "%+v", tc.p)
+	}
+}
