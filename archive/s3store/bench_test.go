@@ -27,7 +27,7 @@ import (
 //	go test -run '^$' -bench BenchmarkWrite -benchtime 300x ./archive/s3store/
 func BenchmarkWrite(b *testing.B) {
 	srv := server(b)
-	bucket := newBucket(b, srv)
+	bucket := srv.NewBucket(b)
 	client, err := srv.Client()
 	if err != nil {
 		b.Fatal(err)
@@ -36,7 +36,7 @@ func BenchmarkWrite(b *testing.B) {
 		data := payload(size, 5)
 		name := fmt.Sprintf("%dKiB", size>>10)
 		b.Run(name, func(b *testing.B) {
-			run := bucketSeq.Add(1) // -count runs again: new keys each time
+			run := runSeq.Add(1) // -count runs again: new keys each time
 			cfg := config(srv, bucket)
 			cfg.Prefix = fmt.Sprintf("s3store/%s/%d", name, run)
 			s := newStore(b, cfg)
@@ -104,7 +104,7 @@ func BenchmarkWrite(b *testing.B) {
 //	go test -run '^$' -bench BenchmarkRead -benchtime 500x ./archive/s3store/
 func BenchmarkRead(b *testing.B) {
 	srv := server(b)
-	bucket := newBucket(b, srv)
+	bucket := srv.NewBucket(b)
 	s := newStore(b, config(srv, bucket))
 	data := payload(1<<20, 3)
 	sg := write(b, s, seg(0), data)
@@ -168,7 +168,7 @@ func BenchmarkRead(b *testing.B) {
 //	go test -run '^$' -bench BenchmarkBestDay -benchtime 5x ./archive/s3store/
 func BenchmarkBestDay(b *testing.B) {
 	srv := server(b)
-	bucket := newBucket(b, srv)
+	bucket := srv.NewBucket(b)
 	root := filepath.Join(srv.Dir, bucket, "day")
 	data := make([]byte, 188)
 	for i := range 24 * 1800 {

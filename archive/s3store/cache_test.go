@@ -17,7 +17,7 @@ import (
 // it closed, and writes through the store show at once.
 func TestListingCache(t *testing.T) {
 	srv := server(t)
-	bucket := newBucket(t, srv)
+	bucket := srv.NewBucket(t)
 	rec := newRecorder()
 	// 14:30: hour 14 is open, hour 12 closed (it closed at 13:20).
 	clk := airkeep.NewFakeClock(t0.Add(30 * time.Minute))
@@ -91,7 +91,7 @@ func TestListingCache(t *testing.T) {
 func TestListingShared(t *testing.T) {
 	srv := server(t)
 	rec := newRecorder()
-	cfg := config(srv, newBucket(t, srv))
+	cfg := config(srv, srv.NewBucket(t))
 	cfg.Transport = rec
 	s := newStore(t, cfg)
 	write(t, s, seg(0), []byte("x"))
@@ -118,7 +118,7 @@ func TestListingShared(t *testing.T) {
 func TestListingCacheOff(t *testing.T) {
 	srv := server(t)
 	rec := newRecorder()
-	cfg := config(srv, newBucket(t, srv))
+	cfg := config(srv, srv.NewBucket(t))
 	cfg.Transport = rec
 	cfg.CacheHours = -1
 	s := newStore(t, cfg)

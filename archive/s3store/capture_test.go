@@ -24,7 +24,7 @@ import (
 // every published segment is in the bucket byte-exact.
 func TestCaptureIntoS3WhileServing(t *testing.T) {
 	srv := server(t)
-	bucket := newBucket(t, srv)
+	bucket := srv.NewBucket(t)
 	writer := newStore(t, config(srv, bucket))
 	cfg := config(srv, bucket)
 	cfg.OpenHourTTL = -1 // the serving node sees new segments at once

@@ -38,7 +38,7 @@ func putRaw(srv *s3test.Server, bucket string) func(t *testing.T, s archive.Stor
 // prefix of one bucket, the way several archives share a bucket.
 func TestConformance(t *testing.T) {
 	srv := server(t)
-	bucket := newBucket(t, srv)
+	bucket := srv.NewBucket(t)
 	var n atomic.Int64
 	archivetest.Run(t, archivetest.Harness{
 		New: func(t *testing.T) archive.Store {
@@ -58,7 +58,7 @@ func TestConformanceBucketRoot(t *testing.T) {
 	srv := server(t)
 	archivetest.Run(t, archivetest.Harness{
 		New: func(t *testing.T) archive.Store {
-			cfg := config(srv, newBucket(t, srv))
+			cfg := config(srv, srv.NewBucket(t))
 			cfg.CacheHours = -1
 			cfg.MemoryLimit = -1
 			cfg.Region = ""

@@ -21,7 +21,7 @@ import (
 // it all at once.
 func TestBackfillBetweenDirStoreAndS3(t *testing.T) {
 	srv := server(t)
-	bucket := newBucket(t, srv)
+	bucket := srv.NewBucket(t)
 	disk, err := archive.NewDirStore(archive.DirConfig{Root: t.TempDir()})
 	require.NoError(t, err)
 	cloud := newStore(t, config(srv, bucket))
@@ -79,7 +79,7 @@ func TestBackfillBetweenDirStoreAndS3(t *testing.T) {
 // archived over an S3 store serves segments with ranges, and playlists.
 func TestServeFromS3(t *testing.T) {
 	srv := server(t)
-	cloud := newStore(t, config(srv, newBucket(t, srv)))
+	cloud := newStore(t, config(srv, srv.NewBucket(t)))
 	var segs []archive.Segment
 	for i := range 3 {
 		segs = append(segs, archivetest.Write(t, cloud, seg(time.Duration(i)*2*time.Second), archive.Full, payload(100000, byte(i))))
@@ -110,7 +110,7 @@ func TestServeFromS3(t *testing.T) {
 // server directly, in the same run.
 func BenchmarkServeFromS3(b *testing.B) {
 	srv := server(b)
-	bucket := newBucket(b, srv)
+	bucket := srv.NewBucket(b)
 	cloud := newStore(b, config(srv, bucket))
 	data := payload(2<<20, 9)
 	w, err := cloud.Create(context.Background(), seg(0))

@@ -15,7 +15,7 @@ import (
 func TestDuplicateOfLargeSegment(t *testing.T) {
 	srv := server(t)
 	rec := newRecorder()
-	cfg := config(srv, newBucket(t, srv))
+	cfg := config(srv, srv.NewBucket(t))
 	cfg.Transport = rec
 	s := newStore(t, cfg)
 	data := payload(8<<20, 7)

@@ -26,7 +26,7 @@ import (
 // server's code, without retries.
 func TestWrongCredentials(t *testing.T) {
 	srv := server(t)
-	bucket := newBucket(t, srv)
+	bucket := srv.NewBucket(t)
 	tests := []struct {
 		name     string
 		edit     func(*s3store.Config)
@@ -67,7 +67,7 @@ func TestMissingBucket(t *testing.T) {
 	require.ErrorIs(t, err, s3store.ErrNoSuchBucket)
 	require.Contains(t, err.Error(), "s3store never creates one")
 
-	bucket := newBucket(t, srv)
+	bucket := srv.NewBucket(t)
 	cfg = config(srv, bucket)
 	cfg.RetryTimeout = time.Hour
 	s := newStore(t, cfg)
@@ -96,7 +96,7 @@ func TestServerKilledMidWrite(t *testing.T) {
 	gw, err := s3test.Start(s3test.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { gw.Close() })
-	bucket := newBucket(t, gw)
+	bucket := gw.NewBucket(t)
 
 	reached, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
@@ -181,7 +181,7 @@ func TestRetryUntilServerReturns(t *testing.T) {
 	gw, err := s3test.Start(s3test.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { gw.Close() })
-	bucket := newBucket(t, gw)
+	bucket := gw.NewBucket(t)
 	clk := airkeep.NewFakeClock(time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC))
 	logs := &logRecorder{}
 	cfg := config(gw, bucket)
@@ -227,7 +227,7 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 // ones fail at once.
 func TestTransientAndPermanentErrors(t *testing.T) {
 	srv := server(t)
-	bucket := newBucket(t, srv)
+	bucket := srv.NewBucket(t)
 	connReset := func(*http.Request) (*http.Response, error) { return nil, syscall.ECONNRESET }
 	status := func(code int, s3code string) func(*http.Request) (*http.Response, error) {
 		return func(req *http.Request) (*http.Response, error) { return s3Error(req, code, s3code), nil }
@@ -299,7 +299,7 @@ func TestRetryTimeout(t *testing.T) {
 	srv := server(t)
 	rec := newRecorder()
 	clk := airkeep.NewFakeClock(t0)
-	cfg := config(srv, newBucket(t, srv))
+	cfg := config(srv, srv.NewBucket(t))
 	cfg.Transport, cfg.Clock, cfg.RetryTimeout = rec, clk, 30*time.Second
 	s := newStore(t, cfg)
 	before := rec.count(request.isList) // New's check
@@ -327,7 +327,7 @@ func TestCancelDuringBackoff(t *testing.T) {
 	srv := server(t)
 	rec := newRecorder()
 	clk := airkeep.NewFakeClock(t0)
-	cfg := config(srv, newBucket(t, srv))
+	cfg := config(srv, srv.NewBucket(t))
 	cfg.Transport, cfg.Clock, cfg.RetryTimeout = rec, clk, time.Hour
 	s := newStore(t, cfg)
 	rec.setFault(func(req *http.Request, _ int) (*http.Response, error) {
@@ -352,7 +352,7 @@ func TestCorruptedUploadRejected(t *testing.T) {
 	srv := server(t)
 	rec := newRecorder()
 	clk := airkeep.NewFakeClock(t0)
-	cfg := config(srv, newBucket(t, srv))
+	cfg := config(srv, srv.NewBucket(t))
 	cfg.Transport, cfg.Clock, cfg.RetryTimeout = rec, clk, time.Hour
 	s := newStore(t, cfg)
 	var once sync.Once
@@ -392,7 +392,7 @@ func (f *flipByte) Close() error { return f.r.Close() }
 func TestTooLarge(t *testing.T) {
 	srv := server(t)
 	rec := newRecorder()
-	cfg := config(srv, newBucket(t, srv))
+	cfg := config(srv, srv.NewBucket(t))
 	cfg.Transport = rec
 	cfg.MaxSegmentSize = 1000
 	s := newStore(t, cfg)

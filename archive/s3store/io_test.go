@@ -30,7 +30,7 @@ func TestReadResumesCutBody(t *testing.T) {
 	srv := server(t)
 	rec := newRecorder()
 	clk := airkeep.NewFakeClock(t0)
-	cfg := config(srv, newBucket(t, srv))
+	cfg := config(srv, srv.NewBucket(t))
 	cfg.Transport, cfg.Clock = rec, clk
 	s := newStore(t, cfg)
 	data := payload(600<<10, 8)
@@ -95,7 +95,7 @@ func (c *cutBody) Close() error { return c.r.Close() }
 func TestReaderSeekAndReadAt(t *testing.T) {
 	srv := server(t)
 	rec := newRecorder()
-	cfg := config(srv, newBucket(t, srv))
+	cfg := config(srv, srv.NewBucket(t))
 	cfg.Transport = rec
 	s := newStore(t, cfg)
 	data := payload(200000, 6)
@@ -166,7 +166,7 @@ func TestReaderSeekAndReadAt(t *testing.T) {
 func TestServeContentRange(t *testing.T) {
 	srv := server(t)
 	rec := newRecorder()
-	cfg := config(srv, newBucket(t, srv))
+	cfg := config(srv, srv.NewBucket(t))
 	cfg.Transport = rec
 	s := newStore(t, cfg)
 	data := payload(1<<20, 2)
@@ -203,7 +203,7 @@ func TestServeContentRange(t *testing.T) {
 // fails Open.
 func TestOpenRemoved(t *testing.T) {
 	srv := server(t)
-	s := newStore(t, config(srv, newBucket(t, srv)))
+	s := newStore(t, config(srv, srv.NewBucket(t)))
 	got := write(t, s, seg(0), payload(100000, 1))
 	r, err := s.Open(t.Context(), got)
 	require.NoError(t, err)
@@ -223,7 +223,7 @@ func TestWriterSpills(t *testing.T) {
 	srv := server(t)
 	logs := &logRecorder{}
 	tmp := t.TempDir()
-	cfg := config(srv, newBucket(t, srv))
+	cfg := config(srv, srv.NewBucket(t))
 	cfg.MemoryLimit = 256 << 10 // four chunks
 	cfg.TempDir = tmp
 	cfg.Logger = slog.New(logs)
@@ -298,7 +298,7 @@ func TestWriterSpills(t *testing.T) {
 func TestAbortSendsNothing(t *testing.T) {
 	srv := server(t)
 	rec := newRecorder()
-	cfg := config(srv, newBucket(t, srv))
+	cfg := config(srv, srv.NewBucket(t))
 	cfg.Transport = rec
 	s := newStore(t, cfg)
 	w, err := s.Create(t.Context(), seg(0))
@@ -315,7 +315,7 @@ func TestAbortSendsNothing(t *testing.T) {
 // the keys are exactly the archive's relative paths under the prefix.
 func TestLayout(t *testing.T) {
 	srv := server(t)
-	bucket := newBucket(t, srv)
+	bucket := srv.NewBucket(t)
 	cfg := config(srv, bucket)
 	cfg.Prefix = "/stations/radio-one/"
 	s := newStore(t, cfg)

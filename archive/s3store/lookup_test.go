@@ -17,7 +17,7 @@ import (
 // transport, as DNS would. Both sign with SigV4 over their own Host.
 func TestBucketLookup(t *testing.T) {
 	srv := server(t)
-	bucket := newBucket(t, srv)
+	bucket := srv.NewBucket(t)
 	_, port, err := net.SplitHostPort(srv.Endpoint)
 	require.NoError(t, err)
 	endpoint := "s3.test:" + port

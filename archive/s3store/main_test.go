@@ -2,9 +2,7 @@ package s3store_test
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,27 +27,8 @@ func server(t testing.TB) *s3test.Server {
 	return shared.Get(t)
 }
 
-var bucketSeq atomic.Int64
-
-// newBucket creates a fresh bucket on srv, named after the test.
-func newBucket(t testing.TB, srv *s3test.Server) string {
-	t.Helper()
-	name := strings.ToLower(t.Name())
-	name = strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			return r
-		}
-		return '-'
-	}, name)
-	if len(name) > 40 {
-		name = name[len(name)-40:]
-	}
-	name = fmt.Sprintf("b%d-%s", bucketSeq.Add(1), strings.Trim(name, "-"))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	require.NoError(t, srv.MakeBucket(ctx, name))
-	return name
-}
+// runSeq numbers benchmark runs, so that -count writes new keys each time.
+var runSeq atomic.Int64
 
 // config returns a Config for bucket on srv with the root credentials.
 func config(srv *s3test.Server, bucket string) s3store.Config {

@@ -31,7 +31,7 @@ func TestTwoNodes(t *testing.T) {
 	gwB, err := s3test.Start(s3test.Config{Dir: gwA.Dir})
 	require.NoError(t, err)
 	t.Cleanup(func() { gwB.Close() })
-	bucket := newBucket(t, gwA)
+	bucket := gwA.NewBucket(t)
 
 	cfgA, cfgB := config(gwA, bucket), config(gwB, bucket)
 	cfgA.Prefix, cfgB.Prefix = "shared", "shared"

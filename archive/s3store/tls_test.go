@@ -30,7 +30,7 @@ func TestTLS(t *testing.T) {
 	gw, err := s3test.Start(s3test.Config{CertFile: certFile, KeyFile: keyFile})
 	require.NoError(t, err)
 	t.Cleanup(func() { gw.Close() })
-	bucket := newBucket(t, gw)
+	bucket := gw.NewBucket(t)
 
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool}

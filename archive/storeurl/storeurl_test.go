@@ -148,10 +148,10 @@ func TestOpenS3(t *testing.T) {
 	srv := shared.Get(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	require.NoError(t, srv.MakeBucket(ctx, "storeurl-test"))
+	bucket := srv.NewBucket(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", s3test.AccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", s3test.SecretKey)
-	raw := "s3://storeurl-test/stations/radio?endpoint=" + srv.Endpoint + "&insecure=1&region=us-east-1&style=path"
+	raw := "s3://" + bucket + "/stations/radio?endpoint=" + srv.Endpoint + "&insecure=1&region=us-east-1&style=path"
 	store, err := storeurl.Open(ctx, raw, storeurl.Config{})
 	require.NoError(t, err)
 	s3s, ok := store.(*s3store.Store)
@@ -166,7 +166,7 @@ func TestOpenS3(t *testing.T) {
 	seg, err := w.Commit(ctx, archive.Full)
 	require.NoError(t, err)
 
-	disk, err := storeurl.Open(ctx, filepath.Join(srv.Dir, "storeurl-test", "stations", "radio"), storeurl.Config{MustExist: true})
+	disk, err := storeurl.Open(ctx, filepath.Join(srv.Dir, bucket, "stations", "radio"), storeurl.Config{MustExist: true})
 	require.NoError(t, err)
 	r, err := disk.Open(ctx, seg)
 	require.NoError(t, err)
@@ -181,7 +181,7 @@ func TestOpenS3(t *testing.T) {
 	_, err = storeurl.Open(ctx, raw, storeurl.Config{})
 	require.ErrorIs(t, err, s3store.ErrAccessDenied)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", s3test.SecretKey)
-	_, err = storeurl.Open(ctx, strings.Replace(raw, "storeurl-test", "no-such-bucket", 1), storeurl.Config{})
+	_, err = storeurl.Open(ctx, strings.Replace(raw, bucket, "no-such-bucket", 1), storeurl.Config{})
 	require.ErrorIs(t, err, s3store.ErrNoSuchBucket)
 	// And no credentials at all is a configuration error, before any
 	// request.

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -88,12 +86,10 @@ func TestStoreFlagErrors(t *testing.T) {
 // objects: one layout on disk and in S3.
 func TestStoreFlagS3(t *testing.T) {
 	srv := shared.Get(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	require.NoError(t, srv.MakeBucket(ctx, "examples-archive"))
+	bucket := srv.NewBucket(t)
 	t.Setenv(s3store.EnvAccessKey, s3test.AccessKey)
 	t.Setenv(s3store.EnvSecretKey, s3test.SecretKey)
-	url := "s3://examples-archive/station?endpoint=" + srv.Endpoint + "&insecure=1&region=us-east-1"
+	url := "s3://" + bucket + "/station?endpoint=" + srv.Endpoint + "&insecure=1&region=us-east-1"
 
 	out, _, err := runCLI(t, "demo", "-store", url)
 	require.NoError(t, err)
@@ -105,7 +101,7 @@ func TestStoreFlagS3(t *testing.T) {
 	// The demo's range, from its own suggestion.
 	m := regexp.MustCompile(`-start (\S+) -end (\S+)`).FindStringSubmatch(out)
 	require.Len(t, m, 3)
-	disk := filepath.Join(srv.Dir, "examples-archive", "station")
+	disk := filepath.Join(srv.Dir, bucket, "station")
 	for _, args := range [][]string{
 		{"ls"}, {"ls", "-l"}, {"ls", "-l", "demo"}, {"verify"},
 		{"best", "-stream", "demo", "-variant", "480p", "-start", m[1], "-end", m[2]},
