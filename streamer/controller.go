@@ -428,7 +428,8 @@ func (c *Controller) Push(ctx context.Context, uris ...string) error {
 // reload it. URIs must not contain control characters or start with a
 // space; a relative one starting with '#' is written as "./#…" so that it
 // is not read as a comment. Relative URIs resolve against the m3u's
-// directory.
+// directory. Liquidsoap's playlist() prepares its next track ahead of
+// time: that one, from the old list, still plays before the new list.
 func (c *Controller) SyncPlaylist(ctx context.Context, name string, uris []string) error {
 	if err := c.WritePlaylist(name, uris); err != nil {
 		return err
