@@ -56,7 +56,8 @@ type Config struct {
 	// MaxURLAge is how long a media playlist URL is used before a fresh
 	// one is taken from the master playlist, so that tokens are renewed
 	// before they expire (Twitch's expire after 24 h, YouTube's after
-	// 6 h). 0 means 20 h; negative means never.
+	// 6 h). The age counts from the master fetch that gave the URL, as a
+	// token's does. 0 means 20 h; negative means never.
 	MaxURLAge time.Duration
 	// SkipAds leaves out segments marked as ads (CUE-OUT/CUE-IN, SCTE-35,
 	// ad DATERANGEs, "Amazon" titles), as wubloader does for Twitch's

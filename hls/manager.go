@@ -57,15 +57,18 @@ func (m *manager) lookup(name string) (string, bool) {
 	return m.master.Lookup(name)
 }
 
-// resolve returns the media playlist URL for a variant. With fresh set, it
-// wants a URL that differs from stale or comes from a master fetched at or
-// after since; otherwise any URL it holds will do. It waits out the master
+// resolve returns the media playlist URL for a variant, and when the
+// master (or media) playlist that gave it was fetched: a token in the URL
+// is as old as that fetch. With fresh set, it wants a URL that differs
+// from stale or comes from a master fetched at or after since; otherwise
+// any URL it holds will do. It waits out the master
 // interval between fetches and retries until ctx ends; only a permanent
 // error from Config.Source is returned.
-func (m *manager) resolve(ctx context.Context, name, stale string, fresh bool, since time.Time) (string, error) {
+func (m *manager) resolve(ctx context.Context, name, stale string, fresh bool, since time.Time) (string, time.Time, error) {
 	for {
 		m.mu.Lock()
 		u, found := m.lookup(name)
+		issued := m.fetchedAt
 		// Fresh means fetched after the request: a fetch that began at the
 		// same instant may have served the very URL that failed.
 		haveFresh := m.fetchedAt.After(since)
@@ -73,20 +76,20 @@ func (m *manager) resolve(ctx context.Context, name, stale string, fresh bool, s
 		wait := m.nextAllowed.Sub(m.s.clock.Now())
 		m.mu.Unlock()
 		if usable {
-			return u, nil
+			return u, issued, nil
 		}
 		if wait > 0 {
 			if err := airkeep.Sleep(ctx, m.s.clock, wait); err != nil {
-				return "", err
+				return "", time.Time{}, err
 			}
 		}
 		if err := m.refresh(ctx); err != nil {
 			var perm *backoff.PermanentError
 			if errors.As(err, &perm) {
-				return "", err
+				return "", time.Time{}, err
 			}
 			if ctx.Err() != nil {
-				return "", ctx.Err()
+				return "", time.Time{}, ctx.Err()
 			}
 			continue // refresh set nextAllowed: the loop waits before trying again
 		}

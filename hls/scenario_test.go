@@ -227,6 +227,37 @@ func TestScenarios(t *testing.T) {
 			},
 		},
 		{
+			// source's first playlist load fails, so source takes a URL from
+			// the master refetched at 5 s; at 20 s, 480p's URL (from 0 s)
+			// reaches its age and 480p takes source's, already 15 s old.
+			// Counting its age from the new worker's start would use it
+			// until 40 s, 10 s past its token's expiry.
+			name: "URL max age counts from the master fetch that issued the URL",
+			// A stream that began 10 s before the rig: source's first
+			// segments are still listed when its second worker starts.
+			origin: hlstest.Config{Start: rigStart.Add(10 * time.Second), Window: 10, Faults: hlstest.Faults{TokenTTL: 30 * time.Second}},
+			rec:    hls.Config{MaxURLAge: 20 * time.Second},
+			run:    70 * time.Second,
+			hook: func(r *rig) func(w http.ResponseWriter, req *http.Request) bool {
+				var failed atomic.Bool
+				return func(w http.ResponseWriter, req *http.Request) bool {
+					if req.URL.Path == hlstest.MediaPath("demo", "source") && failed.CompareAndSwap(false, true) {
+						http.Error(w, "injected", http.StatusInternalServerError)
+						return true
+					}
+					return false
+				}
+			},
+			check: func(t *testing.T, r *rig, st hls.Status) {
+				rs := r.reasons(hls.EventHandOver)
+				require.NotEmpty(t, rs)
+				for _, x := range rs {
+					require.Equal(t, "URL reached its maximum age", x)
+				}
+				require.EqualValues(t, 1, st.Total().PlaylistErrors, "only the injected error: no URL was used until it expired")
+			},
+		},
+		{
 			name:   "ENDLIST then return resumes recording in a new epoch",
 			origin: hlstest.Config{Faults: hlstest.Faults{EndEvery: 30 * time.Second, EndFor: 20 * time.Second}},
 			run:    80 * time.Second,

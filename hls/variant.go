@@ -209,7 +209,7 @@ func (v *variant) requestLocked(from *worker, stale, reason string, fresh, hando
 	v.wg.Add(1)
 	go func() {
 		defer v.wg.Done()
-		u, err := v.sess.mgr.resolve(v.workCtx, v.name, stale, fresh, since)
+		u, issued, err := v.sess.mgr.resolve(v.workCtx, v.name, stale, fresh, since)
 		v.mu.Lock()
 		defer v.unlock()
 		v.requesting = false
@@ -229,7 +229,7 @@ func (v *variant) requestLocked(from *worker, stale, reason string, fresh, hando
 		} else {
 			v.s.log.Debug("new worker", "variant", v.name, "reason", reason)
 		}
-		v.startWorkerLocked(u)
+		v.startWorkerLocked(u, issued)
 	}()
 }
 
@@ -240,9 +240,9 @@ func (v *variant) request(from *worker, reason string, fresh bool) {
 	v.requestLocked(from, "", reason, fresh, from != nil && from.working.Load())
 }
 
-func (v *variant) startWorkerLocked(u string) {
+func (v *variant) startWorkerLocked(u string, issued time.Time) {
 	v.nextID++
-	w := newWorker(v, v.nextID, u)
+	w := newWorker(v, v.nextID, u, issued)
 	wctx, cancel := context.WithCancel(v.workCtx)
 	w.cancel = cancel
 	if v.pending != nil {

@@ -18,14 +18,15 @@ type worker struct {
 	v       *variant
 	id      int
 	url     string
+	issued  time.Time  // when the playlist that gave url was fetched
 	maps    *blobCache // init sections, fetched once per worker
 	cancel  context.CancelFunc
 	working atomic.Bool // delivered real content: it is (or was) the active worker
 	skewed  atomic.Bool // saw PDT skew: its later segments are suspect
 }
 
-func newWorker(v *variant, id int, url string) *worker {
-	return &worker{v: v, id: id, url: url, maps: newBlobCache(v.s.Limits.MapCache, &v.fetches)}
+func newWorker(v *variant, id int, url string, issued time.Time) *worker {
+	return &worker{v: v, id: id, url: url, issued: issued, maps: newBlobCache(v.s.Limits.MapCache, &v.fetches)}
 }
 
 // playlistState is what the worker compares between reloads.
@@ -52,7 +53,9 @@ func (w *worker) run(ctx context.Context) (reason string, fresh bool) {
 	clock := s.clock
 	var ageC <-chan time.Time
 	if s.MaxURLAge > 0 {
-		age := clock.NewTimer(s.MaxURLAge)
+		// The URL's token is as old as the master fetch that gave it, which
+		// another variant's hand-over may have made a while ago.
+		age := clock.NewTimer(max(0, s.MaxURLAge-clock.Now().Sub(w.issued)))
 		defer age.Stop()
 		ageC = age.C()
 	}
