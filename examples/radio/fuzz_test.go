@@ -81,18 +81,3 @@ func FuzzParseInstant(f *testing.F) {
 		}
 	})
 }
-
-// FuzzWAVDuration: a hostile file in a sound folder gives an error or a
-// duration, never a panic or a negative duration.
-func FuzzWAVDuration(f *testing.F) {
-	p := filepath.Join(f.TempDir(), "f.wav")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		d, err := wavDuration(p)
-		if err == nil && d < 0 {
-			t.Fatalf("negative duration %v", d)
-		}
-	})
-}

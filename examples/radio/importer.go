@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/airkeep/airkeep/schedule"
+	"github.com/airkeep/airkeep/schedule/audio"
 	"github.com/airkeep/airkeep/streamer"
 )
 
@@ -218,12 +219,10 @@ func putSound(ctx context.Context, p *problems, st schedule.Store, paths map[str
 	base := filepath.Base(s.Path)
 	s.Name = strings.TrimSuffix(base, filepath.Ext(base))
 	s.Type = schedule.SoundArchive
-	if strings.EqualFold(filepath.Ext(s.Path), ".wav") {
-		if d, err := wavDuration(s.Path); err == nil {
-			s.Duration = d
-		} else {
-			p.warnf(field, "%s: %v", s.Path, err)
-		}
+	if d, _, err := audio.DurationFile(s.Path); err == nil {
+		s.Duration = d
+	} else {
+		p.warnf(field, "%v", err) // the error names the file
 	}
 	stored, err := st.PutSound(ctx, s)
 	if err != nil {

@@ -20,15 +20,26 @@ func writeStation(t *testing.T, src string, files ...string) (dir, path string) 
 	for _, f := range files {
 		p := filepath.Join(dir, f)
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		if strings.HasSuffix(f, ".wav") {
+		switch filepath.Ext(f) {
+		case ".wav":
 			require.NoError(t, writeToneWAV(p, time.Second, tone{Freqs: []float64{440}}))
-		} else {
+		case ".mp3":
+			require.NoError(t, os.WriteFile(p, mp3Fixture(t), 0o644))
+		default:
 			require.NoError(t, os.WriteFile(p, []byte("x"), 0o644))
 		}
 	}
 	path = filepath.Join(dir, "station.toml")
 	require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
 	return dir, path
+}
+
+// mp3Fixture is 2 s of MP3 made by ffmpeg, from schedule/audio's fixtures.
+func mp3Fixture(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "schedule", "audio", "testdata", "mp3-cbr-mono.mp3"))
+	require.NoError(t, err)
+	return b
 }
 
 func fields(fes []*fileError) []string {
@@ -119,6 +130,7 @@ func TestImport(t *testing.T) {
 	require.Equal(t, "music", lists[0].Name)
 	require.Equal(t, []string{filepath.Join(dir, "music/a.wav"), filepath.Join(dir, "music/sub/b.mp3")}, paths(lists[0].Sounds))
 	require.Equal(t, time.Second, lists[0].Sounds[0].Duration)
+	require.Equal(t, 2*time.Second, lists[0].Sounds[1].Duration)
 	morning, err := store.Program(ctx, progs[1].ID)
 	require.NoError(t, err)
 	require.Equal(t, `The "Morning" Show`, morning.Title)
@@ -161,10 +173,12 @@ func TestImport(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ds, 2, "only the daily morning diffusions remain")
 
-	// The file comes back: so does the sound.
+	// The file comes back: so does the sound, though it is not an MP3
+	// and has no duration.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "music/sub/b.mp3"), []byte("x"), 0o644))
-	_, _, err = importStation(ctx, c, store, now)
+	_, warns, err = importStation(ctx, c, store, now)
 	require.NoError(t, err)
+	require.Contains(t, fields(warns), "music[0]: "+filepath.Join(dir, "music/sub/b.mp3")+": audio: unknown format")
 	b, err = store.SoundByPath(ctx, filepath.Join(dir, "music/sub/b.mp3"))
 	require.NoError(t, err)
 	require.Equal(t, schedule.SoundArchive, b.Type)

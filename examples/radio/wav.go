@@ -3,9 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
-	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -82,52 +79,4 @@ func writeToneWAV(path string, d time.Duration, t tone) (err error) {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-// errNotWAV is returned by wavDuration for a file it cannot read as PCM WAV.
-var errNotWAV = errors.New("not a PCM WAV file")
-
-// wavDuration reads the duration of a WAV file from its header: the size
-// of its data chunk over the byte rate of its fmt chunk. Knowing sound
-// durations lets the as-run log end a sound at its real end, and lets the
-// monitor tell whether a sound cut by a restart must be played again.
-func wavDuration(path string) (time.Duration, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	r := bufio.NewReader(f)
-	var riff [12]byte
-	if _, err := io.ReadFull(r, riff[:]); err != nil || string(riff[0:4]) != "RIFF" || string(riff[8:12]) != "WAVE" {
-		return 0, errNotWAV
-	}
-	var byteRate uint32
-	for {
-		var ch [8]byte
-		if _, err := io.ReadFull(r, ch[:]); err != nil {
-			return 0, fmt.Errorf("%w: no data chunk", errNotWAV)
-		}
-		size := binary.LittleEndian.Uint32(ch[4:])
-		switch string(ch[:4]) {
-		case "fmt ":
-			if size < 16 || size > 1<<16 {
-				return 0, fmt.Errorf("%w: bad fmt chunk", errNotWAV)
-			}
-			b := make([]byte, size+size%2)
-			if _, err := io.ReadFull(r, b); err != nil {
-				return 0, fmt.Errorf("%w: short fmt chunk", errNotWAV)
-			}
-			byteRate = binary.LittleEndian.Uint32(b[8:12])
-		case "data":
-			if byteRate == 0 {
-				return 0, fmt.Errorf("%w: no byte rate before the data", errNotWAV)
-			}
-			return time.Duration(float64(size) / float64(byteRate) * float64(time.Second)).Round(time.Millisecond), nil
-		default:
-			if _, err := r.Discard(int(size + size%2)); err != nil {
-				return 0, fmt.Errorf("%w: short chunk", errNotWAV)
-			}
-		}
-	}
 }
