@@ -42,4 +42,8 @@
 // Stores: MemStore (tests, dry runs) and SQLiteStore (the embedded
 // default, pure Go). schedule/scheduletest is the conformance suite any
 // other Store must pass.
+//
+// A Sound's Duration is what ends it in the as-run log and tells the
+// monitor whether a cut sound must be pushed again; schedule/audio reads it
+// from the file (WAV, MP3, FLAC, Ogg Vorbis and Opus).
 package schedule
