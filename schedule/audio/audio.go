@@ -49,8 +49,9 @@ func (f Format) String() string {
 // VBRI header is read through, once, through a fixed buffer.
 //
 // Errors: ErrUnknownFormat for bytes of no known format, a *FormatError for
-// a file of a known format that cannot be read (the Format is returned
-// too), and the reader's own errors wrapped.
+// a file of a known format that cannot be read, and the reader's own
+// errors wrapped. With an error, the Format is what the bytes read so far
+// told, Unknown if nothing.
 func Duration(r io.ReadSeeker) (time.Duration, Format, error) {
 	size, err := r.Seek(0, io.SeekEnd)
 	if err != nil {
@@ -59,7 +60,7 @@ func Duration(r io.ReadSeeker) (time.Duration, Format, error) {
 	s := &source{r: r, size: size}
 	start, tagged, err := skipID3v2(s)
 	if err != nil {
-		return 0, MP3, err
+		return 0, formatOf(err), err
 	}
 	magic := make([]byte, min(12, size-start))
 	if err := s.readAt(magic, start); err != nil {
@@ -76,10 +77,20 @@ func Duration(r io.ReadSeeker) (time.Duration, Format, error) {
 		return oggDuration(s, start)
 	}
 	d, err := mpegDuration(s, start, tagged)
-	if errors.Is(err, ErrUnknownFormat) {
-		return 0, Unknown, err
+	if err != nil {
+		return 0, formatOf(err), err
 	}
-	return d, MP3, err
+	return d, MP3, nil
+}
+
+// formatOf is the format a failed read had found: none for a read error
+// before the bytes said anything.
+func formatOf(err error) Format {
+	var fe *FormatError
+	if errors.As(err, &fe) {
+		return fe.Format
+	}
+	return Unknown
 }
 
 // DurationFile is Duration of the file at path.

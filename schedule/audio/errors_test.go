@@ -137,6 +137,9 @@ func TestReadError(t *testing.T) {
 			}
 			failed++
 			require.ErrorIs(t, err, boom, "%s after %d bytes", name, after)
+			if after == 0 {
+				require.Equal(t, audio.Unknown, format, "nothing read, nothing known")
+			}
 			var fe *audio.FormatError
 			require.False(t, errors.As(err, &fe), "%s after %d bytes: %v", name, after, err)
 		}
