@@ -147,8 +147,10 @@ func storedFull(t *testing.T, store *archive.MemStore, stream, variant string) m
 // TestCaptureEveryFault captures from the simulated origin with every
 // fault on (500s on segments and playlists, stalls, slow headers,
 // truncated bodies, expiring tokens, frozen playlists, ENDLIST then a
-// restart at sequence 0) on a 20× clock, and checks that every published
-// segment is stored byte-exact under its own start time.
+// restart at sequence 0) on a 10× clock, and checks that every published
+// segment is stored byte-exact under its own start time. At 20× a busy
+// machine lost segments: a goroutine held up for 1 s of real time is 20 s
+// of stream time, a whole live window.
 func TestCaptureEveryFault(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -178,7 +180,7 @@ func TestCaptureEveryFault(t *testing.T) {
 			res := capture(t,
 				hlstest.Config{Variants: small, Window: 10, Faults: tt.faults, Seed: 7},
 				hls.Config{Variants: []string{"source", "480p"}, Reload: tt.reload, MaxURLAge: 60 * time.Second},
-				20, 180*time.Second)
+				10, 180*time.Second)
 			require.NotEmpty(t, res.published)
 			for _, variant := range []string{"source", "480p"} {
 				got := storedFull(t, res.store, "e2e", variant)
@@ -189,7 +191,7 @@ func TestCaptureEveryFault(t *testing.T) {
 					}
 					n++
 					start, ok := got[p.SHA256]
-					require.True(t, ok, "%s %s not stored whole", variant, p.Path)
+					require.True(t, ok, "%s %s not stored whole; counters %+v, events %v", variant, p.Path, res.status.Total(), res.events)
 					require.True(t, p.Start.Equal(start), "%s stored at %v, published at %v", p.Path, start, p.Start)
 				}
 				require.Greater(t, n, 80)

@@ -304,8 +304,16 @@ func TestRestartBacksOff(t *testing.T) {
 	require.NoError(t, <-done)
 	mu.Lock()
 	defer mu.Unlock()
-	for i := 2; i < len(calls); i++ {
-		require.Greater(t, calls[i].Sub(calls[i-1]), calls[i-1].Sub(calls[i-2])/2, "waits grow: %v", calls)
+	// The restart backoff starts at 1 s and grows by 1.5 with ±50 %
+	// jitter; the clock moves in whole seconds, so a timer fires up to 1 s
+	// late. Within 60 s, at least 8 attempts are certain.
+	require.GreaterOrEqual(t, len(calls), 8, "%v", calls)
+	base := time.Second.Seconds()
+	for i := 1; i < len(calls); i++ {
+		wait := calls[i].Sub(calls[i-1]).Seconds()
+		require.GreaterOrEqual(t, wait, 0.5*base, "wait %d of %v", i, calls)
+		require.Less(t, wait, 1.5*base+1, "wait %d of %v", i, calls)
+		base *= 1.5
 	}
 	require.Equal(t, []State{WaitingForLive, Restarting, WaitingForLive}, states[:3])
 	require.Equal(t, Stopped, states[len(states)-1])
