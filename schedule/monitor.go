@@ -78,6 +78,11 @@ type Monitor struct {
 	lastNow  time.Time
 	gen      uint64
 	ready    bool
+	aliveAt  time.Time // last tick at which the player answered with gen
+	// goneAt is when the player that restarted was last seen alive: a
+	// sound it was playing then had been cut. Zero until this monitor saw
+	// a restart.
+	goneAt time.Time
 	lastSync time.Time
 	onAir    map[string]onAirState // by source
 	resumed  map[int64]uint64      // diffusion -> generation known to hold its sounds
@@ -226,8 +231,9 @@ func (m *Monitor) Tick(ctx context.Context) error {
 	if m.gen != 0 && gen != m.gen {
 		m.log.Warn("player restarted", "from", m.gen, "to", gen)
 		m.onAir = map[string]onAirState{}
+		m.goneAt = m.aliveAt
 	}
-	m.gen, m.ready = gen, true
+	m.gen, m.ready, m.aliveAt = gen, true, now
 
 	playing := m.traceOnAir(ctx, now, &errs)
 	errs = append(errs, m.handleDiffusions(ctx, now, gen, playing, jumped))
@@ -604,7 +610,10 @@ func (m *Monitor) resume(ctx context.Context, now time.Time, d Diffusion, gen ui
 // Same player (the monitor died between intent and confirm): the URIs
 // neither heard, queued nor playing. Player restarted: from the last sound
 // heard, if it had not finished when the player went away, else from the
-// next one; the rest of the playlist after it.
+// next one; the rest of the playlist after it. When the player went away is
+// the last tick this monitor saw it answer; a monitor that started after
+// the player went away cannot know, and counts to now instead, so a slow
+// restart can let a cut sound count as finished.
 func (m *Monitor) missing(ctx context.Context, now time.Time, l Log, queue []string, playing string, heard []Log) ([]string, error) {
 	present := map[string]bool{playing: playing != ""}
 	for _, q := range queue {
@@ -623,6 +632,10 @@ func (m *Monitor) missing(ctx context.Context, now time.Time, l Log, queue []str
 		}
 		return out, nil
 	}
+	cut := now
+	if !m.goneAt.IsZero() && m.goneAt.Before(now) {
+		cut = m.goneAt
+	}
 	from := 0
 	for i, u := range l.URIs {
 		at, ok := heardAt[u]
@@ -634,7 +647,7 @@ func (m *Monitor) missing(ctx context.Context, now time.Time, l Log, queue []str
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return nil, m.storeErr(err)
 		}
-		if s.Duration == 0 || at.Add(s.Duration).After(now) {
+		if s.Duration == 0 || at.Add(s.Duration).After(cut) {
 			from = i // it was cut: play it again
 		}
 	}

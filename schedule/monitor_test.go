@@ -200,6 +200,52 @@ func TestMonitorPlayerRestart(t *testing.T) {
 	require.Equal(t, []schedule.SimPlay{{Source: "dealer", URI: "/2.ogg", Start: at("20:10:00"), End: at("20:15:00"), Cut: true}}, cut)
 }
 
+// TestMonitorPlayerDownPastSoundEnd: whether a sound was cut depends on
+// when the player went away, not on how long it took to come back.
+func TestMonitorPlayerDownPastSoundEnd(t *testing.T) {
+	tests := []struct {
+		name     string
+		down, up string
+		want     []string
+	}{
+		{
+			name: "cut a minute before its end, back two minutes after: replayed",
+			down: "20:09:00", up: "20:12:00",
+			want: []string{
+				"20:00:00 start dealer [/1.ogg /2.ogg] (news)",
+				"20:00:00 on_air dealer /1.ogg (news)",
+				"20:12:00 other dealer re-pushed 2 sounds: player restarted (news)",
+				"20:12:00 on_air dealer /1.ogg (news)",
+				"20:22:00 on_air dealer /2.ogg (news)",
+			},
+		},
+		{
+			name: "down after it ended: the next one plays",
+			down: "20:10:30", up: "20:12:00",
+			want: []string{
+				"20:00:00 start dealer [/1.ogg /2.ogg] (news)",
+				"20:00:00 on_air dealer /1.ogg (news)",
+				"20:10:00 on_air dealer /2.ogg (news)",
+				"20:12:00 other dealer re-pushed 1 sounds: player restarted (news)",
+				"20:12:00 on_air dealer /2.ogg (news)",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, at("20:00:00"), schedule.NewMemStore())
+			r.diffusion("news", at("20:00:00"), time.Hour, "/1.ogg", 10*time.Minute, "/2.ogg", 10*time.Minute)
+			r.newMonitor()
+			r.tickUntil(at(tt.down), 5*time.Second)
+			r.player.Down(true)
+			r.tickUntil(at(tt.up), 5*time.Second)
+			r.player.Restart()
+			r.tickUntil(at("20:40:00"), 5*time.Second)
+			require.Equal(t, tt.want, r.asRun(evening))
+		})
+	}
+}
+
 // failingPlayer wraps a Player and fails Push a number of times.
 type failingPlayer struct {
 	schedule.Player
