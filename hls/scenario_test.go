@@ -258,6 +258,28 @@ func TestScenarios(t *testing.T) {
 			},
 		},
 		{
+			// With nobody else polling, waiting for the next master fetch
+			// (20 s) would let a 6-s window slide past unseen.
+			name:   "a lone worker whose first load fails keeps trying its URL",
+			origin: hlstest.Config{Start: rigStart.Add(6 * time.Second), Window: 3},
+			rec:    hls.Config{Reload: hls.Reload{MasterInterval: 20 * time.Second}},
+			run:    40 * time.Second,
+			hook: func(r *rig) func(w http.ResponseWriter, req *http.Request) bool {
+				var failures atomic.Int32
+				return func(w http.ResponseWriter, req *http.Request) bool {
+					if req.URL.Path == hlstest.MediaPath("demo", "source") && failures.Add(1) <= 2 {
+						http.Error(w, "injected", http.StatusBadGateway)
+						return true
+					}
+					return false
+				}
+			},
+			check: func(t *testing.T, r *rig, st hls.Status) {
+				require.EqualValues(t, 2, st.Total().PlaylistErrors)
+				require.Empty(t, r.reasons(hls.EventHandOver))
+			},
+		},
+		{
 			name:   "ENDLIST then return resumes recording in a new epoch",
 			origin: hlstest.Config{Faults: hlstest.Faults{EndEvery: 30 * time.Second, EndFor: 20 * time.Second}},
 			run:    80 * time.Second,

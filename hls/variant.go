@@ -233,6 +233,13 @@ func (v *variant) requestLocked(from *worker, stale, reason string, fresh, hando
 	}()
 }
 
+// covered reports whether a worker is delivering the stream.
+func (v *variant) covered() bool {
+	v.mu.Lock()
+	defer v.unlock()
+	return v.active != nil
+}
+
 // request is requestLocked for callers not holding v.mu.
 func (v *variant) request(from *worker, reason string, fresh bool) {
 	v.mu.Lock()

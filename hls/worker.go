@@ -12,7 +12,8 @@ import (
 // variant. It asks for a replacement when its fetch fails or is slow, when
 // the playlist goes stale, when its PDTs skew, when its URL reaches its
 // maximum age, and at ENDLIST; it stops by itself on 403/404 (the URL
-// expired), when its very first fetch fails, and after ENDLIST once it has
+// expired), when its very first fetch fails while another worker delivers
+// (alone, it keeps trying), and after ENDLIST once it has
 // delivered the stream's end.
 type worker struct {
 	v       *variant
@@ -91,10 +92,18 @@ func (w *worker) run(ctx context.Context) (reason string, fresh bool) {
 					return fmt.Sprintf("playlist %d", se.Code), true
 				}
 				return "playlist gone", true
-			case first:
+			case first && w.v.covered():
 				return "first playlist fetch failed", true
+			case first:
+				// wubloader stops a worker whose first load fails, but with
+				// no other worker delivering, waiting for the next master
+				// fetch (20 s by default) can let a short live window slide
+				// past unseen: keep trying this URL while a fresh one is
+				// sought.
+				w.v.request(w, "first playlist fetch failed", true)
+			default:
+				w.v.request(w, "playlist fetch failed", true)
 			}
-			w.v.request(w, "playlist fetch failed", true)
 		} else {
 			first = false
 			st := stateOf(pl)
