@@ -1,0 +1,234 @@
+package hls_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/hls"
+)
+
+// faultyNetwork serves dir like a CDN edge on a bad day: the first request
+// of some segments fails (500), of others stalls half-way and is cut, of
+// others is reset; one playlist load in four fails (503) and one in seven
+// is reset. Later requests of a segment succeed, as they do when a network
+// recovers. It remembers the PDT every playlist gave each segment.
+type faultyNetwork struct {
+	dir     string
+	stall   time.Duration
+	files   http.Handler
+	loads   atomic.Int64
+	mu      sync.Mutex
+	tries   map[string]int
+	pdt     map[string]time.Time
+	injects map[string]int
+}
+
+func newFaultyNetwork(dir string, stall time.Duration) *faultyNetwork {
+	return &faultyNetwork{dir: dir, stall: stall, files: http.FileServer(http.Dir(dir)),
+		tries: map[string]int{}, pdt: map[string]time.Time{}, injects: map[string]int{}}
+}
+
+func (f *faultyNetwork) inject(kind string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.injects[kind]++
+}
+
+func reset(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // RST, not FIN
+		}
+		conn.Close()
+	}
+}
+
+func (f *faultyNetwork) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	name := path.Base(r.URL.Path)
+	if strings.HasSuffix(name, ".m3u8") {
+		switch n := f.loads.Add(1); {
+		case n%4 == 0:
+			f.inject("playlist 503")
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		case n%7 == 0:
+			f.inject("playlist reset")
+			reset(w)
+			return
+		}
+		body, err := os.ReadFile(filepath.Join(f.dir, name))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		f.notePDTs(string(body))
+		w.Header().Set("Content-Type", "application/vnd.apple.mpegurl")
+		_, _ = w.Write(body)
+		return
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(name, "seg_"), ".ts"))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	f.mu.Lock()
+	f.tries[name]++
+	first := f.tries[name] == 1
+	f.mu.Unlock()
+	switch {
+	case first && n%5 == 1:
+		f.inject("segment 500")
+		http.Error(w, "injected", http.StatusInternalServerError)
+	case first && n%5 == 3:
+		f.inject("segment stall")
+		body, err := os.ReadFile(filepath.Join(f.dir, name))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write(body[:len(body)/2])
+		_ = http.NewResponseController(w).Flush()
+		select {
+		case <-time.After(f.stall):
+		case <-r.Context().Done():
+		}
+		reset(w)
+	case first && n%5 == 4:
+		f.inject("segment reset")
+		reset(w)
+	default:
+		f.files.ServeHTTP(w, r)
+	}
+}
+
+// notePDTs records the PDT of each segment a playlist lists.
+func (f *faultyNetwork) notePDTs(body string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var pdt time.Time
+	for _, line := range strings.Split(body, "\n") {
+		switch {
+		case strings.HasPrefix(line, "#EXT-X-PROGRAM-DATE-TIME:"):
+			v := strings.TrimPrefix(line, "#EXT-X-PROGRAM-DATE-TIME:")
+			// ffmpeg writes the zone without a colon (+0000).
+			t, err := time.Parse("2006-01-02T15:04:05.999999999Z0700", v)
+			if err != nil {
+				t, err = time.Parse(time.RFC3339Nano, v)
+			}
+			if err == nil {
+				pdt = t
+			}
+		case line != "" && !strings.HasPrefix(line, "#"):
+			if !pdt.IsZero() {
+				f.pdt[line] = pdt
+			}
+			pdt = time.Time{}
+		}
+	}
+}
+
+// TestFFmpegLiveFaultyNetwork records a live stream made by the real
+// ffmpeg (H.264 and AAC in MPEG-TS, 1-s segments, a 4-segment live window)
+// through a faulty network, on the real clock and into a DirStore, and
+// checks every segment ffmpeg wrote against the archive: stored whole,
+// byte-exact, under the start time its playlist gave.
+func TestFFmpegLiveFaultyNetwork(t *testing.T) {
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	if testing.Short() {
+		t.Skip("records 15 s of a live stream")
+	}
+	t.Parallel()
+	live := t.TempDir()
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	enc := exec.CommandContext(ctx, ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
+		"-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+		"-t", "15", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-keyint_min", "25", "-sc_threshold", "0",
+		"-c:a", "aac", "-b:a", "64k",
+		"-f", "hls", "-hls_time", "1", "-hls_list_size", "4", "-hls_flags", "program_date_time+independent_segments",
+		"-hls_segment_filename", filepath.Join(live, "seg_%d.ts"), filepath.Join(live, "index.m3u8"))
+	var encOut strings.Builder
+	enc.Stdout, enc.Stderr = &encOut, &encOut
+	require.NoError(t, enc.Start())
+	encDone := make(chan error, 1)
+	go func() { encDone <- enc.Wait() }()
+
+	edge := newFaultyNetwork(live, 3*time.Second)
+	srv := httptest.NewServer(edge)
+	defer srv.Close()
+	store, err := archive.NewDirStore(archive.DirConfig{Root: t.TempDir()})
+	require.NoError(t, err)
+	rec, err := hls.New(hls.Config{
+		Stream: "ff", URL: srv.URL + "/index.m3u8", Variants: []string{"source"}, Store: store,
+		// A 4-s window: retries must come within seconds, not wubloader's
+		// defaults, which are sized for Twitch's long windows.
+		Timeouts: hls.Timeouts{PlaylistSoft: time.Second, HeadersSoft: time.Second, BodySoft: time.Second},
+		Reload:   hls.Reload{MasterInterval: 2 * time.Second},
+	})
+	require.NoError(t, err)
+	recCtx, stop := context.WithCancel(ctx)
+	recDone := make(chan error, 1)
+	go func() { recDone <- rec.Run(recCtx) }()
+
+	require.NoError(t, <-encDone, encOut.String())
+	// ffmpeg wrote ENDLIST: wait until the capture has seen it and has
+	// nothing in flight.
+	require.Eventually(t, func() bool {
+		st := rec.Status()
+		return st.State != hls.Recording && st.Drained()
+	}, 30*time.Second, 50*time.Millisecond, "%+v", rec.Status())
+	stop()
+	require.NoError(t, <-recDone)
+
+	stored := map[archive.Hash]archive.Segment{}
+	hours, err := store.Hours(ctx, "ff", "source")
+	require.NoError(t, err)
+	for _, h := range hours {
+		l, err := store.List(ctx, "ff", "source", h)
+		require.NoError(t, err)
+		for _, e := range l.Segments {
+			if e.Type == archive.Full {
+				stored[e.Hash] = e.Segment
+			}
+		}
+	}
+	segs, err := filepath.Glob(filepath.Join(live, "seg_*.ts"))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(segs), 12, encOut.String())
+	edge.mu.Lock()
+	defer edge.mu.Unlock()
+	for _, p := range segs {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		s, ok := stored[archive.Hash(sha256.Sum256(b))]
+		require.True(t, ok, "%s (%d bytes) not stored whole; faults injected %v; counters %+v", filepath.Base(p), len(b), edge.injects, rec.Status().Total())
+		if pdt, ok := edge.pdt[filepath.Base(p)]; ok {
+			require.True(t, pdt.Equal(s.Start), "%s stored at %v, its PDT is %v", filepath.Base(p), s.Start, pdt)
+		}
+	}
+	require.Len(t, stored, len(segs), "nothing stored as full that ffmpeg did not write")
+	for _, kind := range []string{"segment 500", "segment stall", "segment reset", "playlist 503"} {
+		require.Positive(t, edge.injects[kind], "%s never injected: %v", kind, edge.injects)
+	}
+	t.Logf("%d segments, faults %v, counters %+v", len(segs), edge.injects, rec.Status().Total())
+}
