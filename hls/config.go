@@ -111,9 +111,7 @@ type Reload struct {
 	Retry time.Duration
 	// MasterInterval is the least time between two fetches of the master
 	// playlist, jittered; 0 means 20 s (wubloader's; 5 s for its
-	// "important" channels). After a failed fetch (not a 404, which means
-	// the stream is offline) the next comes sooner, backing off from
-	// Retry up to MasterInterval.
+	// "important" channels).
 	MasterInterval time.Duration
 	// Stale hands a worker over when its playlist has not changed for
 	// this long; 0 means 1.5 × the target duration plus one reload

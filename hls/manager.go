@@ -33,7 +33,6 @@ type manager struct {
 	media       string // the source URL, when it is a media playlist
 	fetchedAt   time.Time
 	nextAllowed time.Time
-	failures    int             // master fetches failed in a row, not counting "not live"
 	missing     map[string]bool // variants already reported missing
 }
 
@@ -129,24 +128,13 @@ func (m *manager) refresh(ctx context.Context) error {
 // no variant can call refresh any more.
 func (m *manager) wait() { m.wg.Wait() }
 
-func (m *manager) fetch() (err error) {
+func (m *manager) fetch() error {
 	s := m.s
 	start := s.clock.Now()
 	defer func() {
 		m.mu.Lock()
-		defer m.mu.Unlock()
-		wait := s.Reload.MasterInterval
-		if err != nil && !errors.Is(err, ErrNotLive) {
-			// A failed fetch (5xx, timeout, reset) is tried again sooner,
-			// backing off from Reload.Retry: until it succeeds, a variant
-			// with no worker records nothing. The interval keeps bounding
-			// a stream that is simply offline, and every success.
-			m.failures++
-			wait = min(wait, s.Reload.Retry<<min(m.failures-1, 16))
-		} else {
-			m.failures = 0
-		}
-		m.nextAllowed = start.Add(jitter(wait, 0.9, 1.1))
+		m.nextAllowed = start.Add(jitter(s.Reload.MasterInterval, 0.9, 1.1))
+		m.mu.Unlock()
 	}()
 	src := s.URL
 	if s.Source != nil {

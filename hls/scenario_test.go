@@ -280,27 +280,6 @@ func TestScenarios(t *testing.T) {
 			},
 		},
 		{
-			// A failed master fetch is tried again after Reload.Retry,
-			// backing off, not after the 20 s kept between good fetches.
-			name:   "failed master fetches at the start are retried soon",
-			origin: hlstest.Config{Start: rigStart.Add(6 * time.Second), Window: 3},
-			rec:    hls.Config{Reload: hls.Reload{MasterInterval: 20 * time.Second}},
-			run:    40 * time.Second,
-			hook: func(r *rig) func(w http.ResponseWriter, req *http.Request) bool {
-				var failures atomic.Int32
-				return func(w http.ResponseWriter, req *http.Request) bool {
-					if req.URL.Path == hlstest.MasterPath("demo") && failures.Add(1) <= 2 {
-						http.Error(w, "injected", http.StatusServiceUnavailable)
-						return true
-					}
-					return false
-				}
-			},
-			check: func(t *testing.T, r *rig, st hls.Status) {
-				require.Positive(t, st.Variants[0].Full)
-			},
-		},
-		{
 			name:   "ENDLIST then return resumes recording in a new epoch",
 			origin: hlstest.Config{Faults: hlstest.Faults{EndEvery: 30 * time.Second, EndFor: 20 * time.Second}},
 			run:    80 * time.Second,
