@@ -71,7 +71,8 @@ type Config struct {
 
 // Timeouts are soft and hard time limits. A soft limit starts something
 // in parallel (a second attempt, a fresh worker) and lets the slow request
-// go on; a hard limit aborts it. The defaults are wubloader's.
+// go on; a hard limit aborts it. The defaults are wubloader's, but for
+// the soft segment limits.
 type Timeouts struct {
 	// MasterHard aborts a master playlist fetch; 0 means 30 s.
 	MasterHard time.Duration
@@ -79,10 +80,15 @@ type Timeouts struct {
 	// slow; PlaylistHard aborts the fetch. 0 means 5 s and 90 s.
 	PlaylistSoft, PlaylistHard time.Duration
 	// HeadersSoft and HeadersHard bound the wait for a segment's response
-	// headers; 0 means 5 s and 60 s.
+	// headers; 0 means the segment's duration, between 1 s and 5 s, and
+	// 60 s.
 	HeadersSoft, HeadersHard time.Duration
 	// BodySoft and BodyHard bound a whole segment download, from its
-	// request; 0 means 15 s and 240 s.
+	// request; 0 means twice the segment's duration, between 2 s and 15 s,
+	// and 240 s. The soft limits follow the segment because an origin such
+	// as ffmpeg's deletes a segment soon after it leaves a short live
+	// window: wubloader's fixed 5 s and 15 s, sized for Twitch, let a
+	// retry of a stalled 2-s segment come after it is gone.
 	BodySoft, BodyHard time.Duration
 	// Suspect marks a download that took at least this long as suspect:
 	// Twitch ends stuck responses at 60 s with valid but truncated data.
@@ -151,6 +157,9 @@ type settings struct {
 	clock    airkeep.Clock
 	client   *http.Client
 	hosts    *HostLimiter
+	// autoHeadersSoft and autoBodySoft: the soft segment timeouts were
+	// left at 0, so they follow each segment's duration (softTimeouts).
+	autoHeadersSoft, autoBodySoft bool
 	// bufs recycles copy buffers: a thousand variants downloading at once
 	// would otherwise allocate one per attempt.
 	bufs sync.Pool
@@ -167,6 +176,21 @@ func orDur(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// softTimeouts returns the soft limits of a download of a segment of
+// duration d: the configured ones, or, where they were left at 0, limits
+// that follow d, capped by the defaults and the hard limits.
+func (s *settings) softTimeouts(d time.Duration) (headers, body time.Duration) {
+	t := s.Timeouts
+	headers, body = t.HeadersSoft, t.BodySoft
+	if s.autoHeadersSoft {
+		headers = min(max(d, time.Second), t.HeadersSoft, t.HeadersHard)
+	}
+	if s.autoBodySoft {
+		body = min(max(2*d, 2*time.Second), t.BodySoft, t.BodyHard)
+	}
+	return headers, body
 }
 
 func orInt(n, def int) int {
@@ -213,6 +237,7 @@ func newSettings(cfg Config) (*settings, error) {
 		seen[v] = true
 	}
 	t := &s.Timeouts
+	s.autoHeadersSoft, s.autoBodySoft = t.HeadersSoft == 0, t.BodySoft == 0
 	t.MasterHard = orDur(t.MasterHard, 30*time.Second)
 	t.PlaylistSoft = orDur(t.PlaylistSoft, 5*time.Second)
 	t.PlaylistHard = orDur(t.PlaylistHard, 90*time.Second)
@@ -240,9 +265,9 @@ func newSettings(cfg Config) (*settings, error) {
 	switch {
 	case t.PlaylistSoft > t.PlaylistHard:
 		return bad("Timeouts.PlaylistSoft", "longer than PlaylistHard")
-	case t.HeadersSoft > t.HeadersHard:
+	case !s.autoHeadersSoft && t.HeadersSoft > t.HeadersHard:
 		return bad("Timeouts.HeadersSoft", "longer than HeadersHard")
-	case t.BodySoft > t.BodyHard:
+	case !s.autoBodySoft && t.BodySoft > t.BodyHard:
 		return bad("Timeouts.BodySoft", "longer than BodyHard")
 	}
 	r := &s.Reload

@@ -145,27 +145,79 @@ func (f *faultyNetwork) notePDTs(body string) {
 }
 
 // TestFFmpegLiveFaultyNetwork records a live stream made by the real
-// ffmpeg (H.264 and AAC in MPEG-TS, 1-s segments, a 4-segment live window)
-// through a faulty network, on the real clock and into a DirStore, and
-// checks every segment ffmpeg wrote against the archive: stored whole,
-// byte-exact, under the start time its playlist gave.
+// ffmpeg (H.264 and AAC in MPEG-TS) through a faulty network, on the real
+// clock and into a DirStore, and checks every segment ffmpeg wrote against
+// the archive: stored whole, byte-exact, under the start time its playlist
+// gave.
 func TestFFmpegLiveFaultyNetwork(t *testing.T) {
 	ffmpeg, err := exec.LookPath("ffmpeg")
 	if err != nil {
 		t.Skip("ffmpeg not installed")
 	}
 	if testing.Short() {
-		t.Skip("records 15 s of a live stream")
+		t.Skip("records 30 s of a live stream")
 	}
-	t.Parallel()
+	tests := []struct {
+		name string
+		secs int // of stream
+		// hlsTime and listSize are ffmpeg's -hls_time and -hls_list_size.
+		hlsTime, listSize int
+		// deletes adds -hls_flags delete_segments: a segment is gone soon
+		// after it leaves the window, so a retry must come in time.
+		deletes  bool
+		stall    time.Duration
+		timeouts hls.Timeouts
+		reload   hls.Reload
+	}{
+		{
+			name: "1-s segments, 4-s window, short timeouts", secs: 16, hlsTime: 1, listSize: 4, stall: 3 * time.Second,
+			timeouts: hls.Timeouts{PlaylistSoft: time.Second, HeadersSoft: time.Second, BodySoft: time.Second},
+			reload:   hls.Reload{MasterInterval: 2 * time.Second},
+		},
+		{
+			// ffmpeg's own defaults (2 s, 5 segments) deleting old
+			// segments, recorded with airkeep's defaults: a stalled
+			// segment must be tried again before ffmpeg deletes it, 14 s
+			// after it was listed; 30 s of stream so that some are.
+			name: "ffmpeg's defaults deleting segments, default timeouts", secs: 30, hlsTime: 2, listSize: 5, deletes: true, stall: 30 * time.Second,
+			reload: hls.Reload{MasterInterval: 5 * time.Second},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			recordFFmpeg(t, ffmpeg, tt.secs, tt.hlsTime, tt.listSize, tt.deletes, tt.stall, tt.timeouts, tt.reload)
+		})
+	}
+}
+
+func recordFFmpeg(t *testing.T, ffmpeg string, secs, hlsTime, listSize int, deletes bool, stall time.Duration, timeouts hls.Timeouts, reload hls.Reload) {
 	live := t.TempDir()
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
+	flags := "program_date_time+independent_segments"
+	if deletes {
+		flags += "+delete_segments"
+	}
+	// With delete_segments ffmpeg removes what left the window; a copy of
+	// every segment it wrote, taken as it appears, is the ground truth.
+	truth := t.TempDir()
+	keepDone := make(chan struct{})
+	keepCtx, stopKeeping := context.WithCancel(ctx)
+	go func() {
+		defer close(keepDone)
+		for keepCtx.Err() == nil {
+			keepSegments(live, truth)
+			time.Sleep(50 * time.Millisecond)
+		}
+		keepSegments(live, truth)
+	}()
+	defer func() { stopKeeping(); <-keepDone }()
 	enc := exec.CommandContext(ctx, ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
 		"-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-		"-t", "15", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-keyint_min", "25", "-sc_threshold", "0",
+		"-t", strconv.Itoa(secs), "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-keyint_min", "25", "-sc_threshold", "0",
 		"-c:a", "aac", "-b:a", "64k",
-		"-f", "hls", "-hls_time", "1", "-hls_list_size", "4", "-hls_flags", "program_date_time+independent_segments",
+		"-f", "hls", "-hls_time", strconv.Itoa(hlsTime), "-hls_list_size", strconv.Itoa(listSize), "-hls_flags", flags,
 		"-hls_segment_filename", filepath.Join(live, "seg_%d.ts"), filepath.Join(live, "index.m3u8"))
 	var encOut strings.Builder
 	enc.Stdout, enc.Stderr = &encOut, &encOut
@@ -173,17 +225,14 @@ func TestFFmpegLiveFaultyNetwork(t *testing.T) {
 	encDone := make(chan error, 1)
 	go func() { encDone <- enc.Wait() }()
 
-	edge := newFaultyNetwork(live, 3*time.Second)
+	edge := newFaultyNetwork(live, stall)
 	srv := httptest.NewServer(edge)
 	defer srv.Close()
 	store, err := archive.NewDirStore(archive.DirConfig{Root: t.TempDir()})
 	require.NoError(t, err)
 	rec, err := hls.New(hls.Config{
 		Stream: "ff", URL: srv.URL + "/index.m3u8", Variants: []string{"source"}, Store: store,
-		// A 4-s window: retries must come within seconds, not wubloader's
-		// defaults, which are sized for Twitch's long windows.
-		Timeouts: hls.Timeouts{PlaylistSoft: time.Second, HeadersSoft: time.Second, BodySoft: time.Second},
-		Reload:   hls.Reload{MasterInterval: 2 * time.Second},
+		Timeouts: timeouts, Reload: reload,
 	})
 	require.NoError(t, err)
 	recCtx, stop := context.WithCancel(ctx)
@@ -191,12 +240,14 @@ func TestFFmpegLiveFaultyNetwork(t *testing.T) {
 	go func() { recDone <- rec.Run(recCtx) }()
 
 	require.NoError(t, <-encDone, encOut.String())
+	stopKeeping()
+	<-keepDone
 	// ffmpeg wrote ENDLIST: wait until the capture has seen it and has
 	// nothing in flight.
 	require.Eventually(t, func() bool {
 		st := rec.Status()
-		return st.State != hls.Recording && st.Drained()
-	}, 30*time.Second, 50*time.Millisecond, "%+v", rec.Status())
+		return st.State != hls.Recording && st.Drained() && st.Total().Full > 0
+	}, 60*time.Second, 50*time.Millisecond, "%+v", rec.Status())
 	stop()
 	require.NoError(t, <-recDone)
 
@@ -212,9 +263,9 @@ func TestFFmpegLiveFaultyNetwork(t *testing.T) {
 			}
 		}
 	}
-	segs, err := filepath.Glob(filepath.Join(live, "seg_*.ts"))
+	segs, err := filepath.Glob(filepath.Join(truth, "seg_*.ts"))
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(segs), 12, encOut.String())
+	require.GreaterOrEqual(t, len(segs), secs/hlsTime-1, encOut.String())
 	edge.mu.Lock()
 	defer edge.mu.Unlock()
 	for _, p := range segs {
@@ -231,4 +282,17 @@ func TestFFmpegLiveFaultyNetwork(t *testing.T) {
 		require.Positive(t, edge.injects[kind], "%s never injected: %v", kind, edge.injects)
 	}
 	t.Logf("%d segments, faults %v, counters %+v", len(segs), edge.injects, rec.Status().Total())
+}
+
+// keepSegments hard-links into truth every finished segment of live not
+// linked yet: ffmpeg writes seg_N.ts.tmp and renames it when complete.
+func keepSegments(live, truth string) {
+	segs, _ := filepath.Glob(filepath.Join(live, "seg_*.ts"))
+	for _, p := range segs {
+		dst := filepath.Join(truth, filepath.Base(p))
+		if _, err := os.Stat(dst); err == nil {
+			continue
+		}
+		_ = os.Link(p, dst)
+	}
 }

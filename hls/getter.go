@@ -180,10 +180,11 @@ func (g *getter) attempt(ctx context.Context, n int, onSoft func()) attemptResul
 	}
 	defer release()
 	began := s.clock.Now()
+	headersSoft, bodySoft := s.softTimeouts(time.Duration(float64(j.seg.Duration) * float64(time.Second)))
 	wctx, wd := startWatchdog(ctx, s.clock, sortDeadlines([]deadline{
-		{after: t.HeadersSoft, headers: true, what: "headers soft timeout"},
+		{after: headersSoft, headers: true, what: "headers soft timeout"},
 		{after: t.HeadersHard, headers: true, hard: true, what: "headers hard timeout"},
-		{after: t.BodySoft, what: "body soft timeout"},
+		{after: bodySoft, what: "body soft timeout"},
 		{after: t.BodyHard, hard: true, what: "body hard timeout"},
 	}), func(what string) {
 		g.v.s.log.Debug("segment slow, starting a parallel attempt", "variant", g.v.name, "uri", j.seg.URI, "why", what, "attempt", n)

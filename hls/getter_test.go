@@ -137,7 +137,7 @@ func TestGetterSoftTimeoutStartsParallelAttempt(t *testing.T) {
 	// Pending: give-up timer and the first attempt's watchdog.
 	clock.BlockUntil(2)
 	require.Eventually(t, func() bool { return n.Load() == 1 }, 5*time.Second, time.Millisecond)
-	clock.Advance(5 * time.Second) // headers soft timeout
+	clock.Advance(2 * time.Second) // headers soft timeout: the 2-s segment's duration
 	wait(t, done)
 	require.EqualValues(t, 2, n.Load(), "a second attempt ran while the first waited")
 	c := v.c.Snapshot()
@@ -432,4 +432,35 @@ func TestShutdownSavesInFlightAsPartial(t *testing.T) {
 	require.Equal(t, payload[:3000], readSeg(t, store, entries[0].Segment))
 	require.Equal(t, Stopped, rec.State())
 	require.ErrorIs(t, rec.Run(context.Background()), ErrStopped)
+}
+
+// TestSoftTimeoutsFollowTheSegment: soft limits left at 0 scale with the
+// segment's duration between their floors and wubloader's values; set
+// ones stay as set.
+func TestSoftTimeoutsFollowTheSegment(t *testing.T) {
+	const s = time.Second
+	tests := []struct {
+		name          string
+		timeouts      Timeouts
+		segment       time.Duration
+		headers, body time.Duration
+	}{
+		{"1-s segment: the floors", Timeouts{}, 1 * s, 1 * s, 2 * s},
+		{"tiny segment: the floors", Timeouts{}, 200 * time.Millisecond, 1 * s, 2 * s},
+		{"2-s segment", Timeouts{}, 2 * s, 2 * s, 4 * s},
+		{"6-s segment", Timeouts{}, 6 * s, 5 * s, 12 * s},
+		{"10-s segment: wubloader's values", Timeouts{}, 10 * s, 5 * s, 15 * s},
+		{"unknown duration", Timeouts{}, 0, 1 * s, 2 * s},
+		{"set limits stay", Timeouts{HeadersSoft: 7 * s, BodySoft: 30 * s}, 2 * s, 7 * s, 30 * s},
+		{"capped by short hard limits", Timeouts{HeadersHard: 3 * s, BodyHard: 5 * s}, 10 * s, 3 * s, 5 * s},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := newSettings(Config{Stream: "s", URL: "http://origin/m.m3u8", Store: archive.NewMemStore(), Timeouts: tt.timeouts})
+			require.NoError(t, err)
+			headers, body := st.softTimeouts(tt.segment)
+			require.Equal(t, tt.headers, headers, "headers")
+			require.Equal(t, tt.body, body, "body")
+		})
+	}
 }
