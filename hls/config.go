@@ -116,8 +116,12 @@ type Reload struct {
 	// Retry is the wait after a failed reload; 0 means 1 s.
 	Retry time.Duration
 	// MasterInterval is the least time between two fetches of the master
-	// playlist, jittered; 0 means 20 s (wubloader's; 5 s for its
-	// "important" channels).
+	// playlist, jittered. It is also how often a stream that is not live
+	// is looked for. 0 means 20 s with a Source, which usually calls a
+	// provider's rate-limited API (wubloader's value for Twitch), and 5 s
+	// with a fixed URL (wubloader's for its "important" channels): an
+	// origin such as ffmpeg's keeps 10 s in its window, and a stream that
+	// comes back must be seen before its first segments leave it.
 	MasterInterval time.Duration
 	// Stale hands a worker over when its playlist has not changed for
 	// this long; 0 means 1.5 × the target duration plus one reload
@@ -273,7 +277,11 @@ func newSettings(cfg Config) (*settings, error) {
 	r := &s.Reload
 	r.Min = orDur(r.Min, 500*time.Millisecond)
 	r.Retry = orDur(r.Retry, time.Second)
-	r.MasterInterval = orDur(r.MasterInterval, 20*time.Second)
+	if cfg.Source != nil {
+		r.MasterInterval = orDur(r.MasterInterval, 20*time.Second)
+	} else {
+		r.MasterInterval = orDur(r.MasterInterval, 5*time.Second)
+	}
 	for _, f := range []struct {
 		name string
 		d    time.Duration

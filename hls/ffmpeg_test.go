@@ -176,11 +176,12 @@ func TestFFmpegLiveFaultyNetwork(t *testing.T) {
 		},
 		{
 			// ffmpeg's own defaults (2 s, 5 segments) deleting old
-			// segments, recorded with airkeep's defaults: a stalled
-			// segment must be tried again before ffmpeg deletes it, 14 s
-			// after it was listed; 30 s of stream so that some are.
+			// segments, recorded with airkeep's defaults: the capture
+			// starts before ffmpeg's first playlist exists and must find
+			// the stream before its first segments leave the window, and
+			// a stalled segment must be tried again before ffmpeg deletes
+			// it, 14 s after listing it (30 s of stream so that some are).
 			name: "ffmpeg's defaults deleting segments, default timeouts", secs: 30, hlsTime: 2, listSize: 5, deletes: true, stall: 30 * time.Second,
-			reload: hls.Reload{MasterInterval: 5 * time.Second},
 		},
 	}
 	for _, tt := range tests {
