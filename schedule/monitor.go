@@ -74,15 +74,15 @@ type Monitor struct {
 	log    *slog.Logger
 	margin time.Duration
 
-	mu       sync.Mutex // serializes ticks; guards everything below
-	lastNow  time.Time
-	gen      uint64
-	ready    bool
-	aliveAt  time.Time // last tick at which the player answered with gen
+	mu      sync.Mutex // serializes ticks; guards everything below
+	lastNow time.Time
+	gen     uint64
+	ready   bool
+	aliveAt time.Time // last tick at which the player answered with gen
 	// goneAt is when the player that restarted was last seen alive: a
 	// sound it was playing then had been cut. Zero until this monitor saw
 	// a restart.
-	goneAt time.Time
+	goneAt   time.Time
 	lastSync time.Time
 	onAir    map[string]onAirState // by source
 	resumed  map[int64]uint64      // diffusion -> generation known to hold its sounds
