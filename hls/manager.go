@@ -61,9 +61,9 @@ func (m *manager) lookup(name string) (string, bool) {
 // master (or media) playlist that gave it was fetched: a token in the URL
 // is as old as that fetch. With fresh set, it wants a URL that differs
 // from stale or comes from a master fetched at or after since; otherwise
-// any URL it holds will do. It waits out the master
-// interval between fetches and retries until ctx ends; only a permanent
-// error from Config.Source is returned.
+// any URL it holds will do. It waits out the master interval between
+// fetches and retries until ctx ends; only a permanent error from
+// Config.Source is returned.
 func (m *manager) resolve(ctx context.Context, name, stale string, fresh bool, since time.Time) (string, time.Time, error) {
 	for {
 		m.mu.Lock()

@@ -13,8 +13,8 @@ import (
 // the playlist goes stale, when its PDTs skew, when its URL reaches its
 // maximum age, and at ENDLIST; it stops by itself on 403/404 (the URL
 // expired), when its very first fetch fails while another worker delivers
-// (alone, it keeps trying), and after ENDLIST once it has
-// delivered the stream's end.
+// (alone, it keeps trying), and after ENDLIST once it has delivered the
+// stream's end.
 type worker struct {
 	v       *variant
 	id      int
