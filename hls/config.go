@@ -74,8 +74,11 @@ type Config struct {
 // go on; a hard limit aborts it. The defaults are wubloader's, but for
 // the soft segment limits.
 type Timeouts struct {
-	// MasterHard aborts a master playlist fetch; 0 means 30 s.
-	MasterHard time.Duration
+	// MasterSoft starts a second request for the master playlist beside
+	// one that has not answered, and the first answer wins; MasterHard
+	// aborts a request. 0 means 5 s and 30 s. Until the master arrives, a
+	// variant with no worker records nothing.
+	MasterSoft, MasterHard time.Duration
 	// PlaylistSoft asks for a fresh worker when a media playlist fetch is
 	// slow; PlaylistHard aborts the fetch. 0 means 5 s and 90 s.
 	PlaylistSoft, PlaylistHard time.Duration
@@ -242,6 +245,7 @@ func newSettings(cfg Config) (*settings, error) {
 	}
 	t := &s.Timeouts
 	s.autoHeadersSoft, s.autoBodySoft = t.HeadersSoft == 0, t.BodySoft == 0
+	t.MasterSoft = orDur(t.MasterSoft, 5*time.Second)
 	t.MasterHard = orDur(t.MasterHard, 30*time.Second)
 	t.PlaylistSoft = orDur(t.PlaylistSoft, 5*time.Second)
 	t.PlaylistHard = orDur(t.PlaylistHard, 90*time.Second)
@@ -256,7 +260,7 @@ func newSettings(cfg Config) (*settings, error) {
 		name string
 		d    time.Duration
 	}{
-		{"Timeouts.MasterHard", t.MasterHard}, {"Timeouts.PlaylistSoft", t.PlaylistSoft},
+		{"Timeouts.MasterSoft", t.MasterSoft}, {"Timeouts.MasterHard", t.MasterHard}, {"Timeouts.PlaylistSoft", t.PlaylistSoft},
 		{"Timeouts.PlaylistHard", t.PlaylistHard}, {"Timeouts.HeadersSoft", t.HeadersSoft},
 		{"Timeouts.HeadersHard", t.HeadersHard}, {"Timeouts.BodySoft", t.BodySoft},
 		{"Timeouts.BodyHard", t.BodyHard}, {"Timeouts.Suspect", t.Suspect},
@@ -267,6 +271,8 @@ func newSettings(cfg Config) (*settings, error) {
 		}
 	}
 	switch {
+	case t.MasterSoft > t.MasterHard:
+		return bad("Timeouts.MasterSoft", "longer than MasterHard")
 	case t.PlaylistSoft > t.PlaylistHard:
 		return bad("Timeouts.PlaylistSoft", "longer than PlaylistHard")
 	case !s.autoHeadersSoft && t.HeadersSoft > t.HeadersHard:

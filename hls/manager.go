@@ -128,6 +128,59 @@ func (m *manager) refresh(ctx context.Context) error {
 // no variant can call refresh any more.
 func (m *manager) wait() { m.wg.Wait() }
 
+// fetchMasterBody GETs the master playlist. When a request has not
+// answered within Timeouts.MasterSoft (a stalled connection, usually), a
+// second one starts beside it, as wubloader's soft timeout does; the first
+// success wins and cancels the other. A failure of the newest request ends
+// the fetch at once: the older one is the stalled one.
+func (m *manager) fetchMasterBody(src string) ([]byte, string, error) {
+	s := m.s
+	type result struct {
+		body  []byte
+		final string
+		err   error
+		n     int
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait() // after cancel, below: the requests end with ctx
+	ctx, cancel := context.WithCancel(m.ctx)
+	defer cancel()
+	results := make(chan result, 2)
+	soft := make(chan struct{}, 1)
+	start := func(n int) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body, final, err := s.fetchBody(ctx, src, nil, int64(s.Limits.PlaylistBytes), s.Timeouts.MasterSoft, s.Timeouts.MasterHard,
+				func(string) {
+					select {
+					case soft <- struct{}{}:
+					default:
+					}
+				})
+			results <- result{body, final, err, n}
+		}()
+	}
+	start(1)
+	started, running := 1, 1
+	for {
+		select {
+		case r := <-results:
+			running--
+			if r.err == nil || r.n == started || running == 0 {
+				return r.body, r.final, r.err
+			}
+		case <-soft:
+			if started == 1 {
+				s.log.Debug("master playlist slow, starting a second request", "url", src)
+				started++
+				running++
+				start(started)
+			}
+		}
+	}
+}
+
 func (m *manager) fetch() error {
 	s := m.s
 	start := s.clock.Now()
@@ -144,7 +197,7 @@ func (m *manager) fetch() error {
 			return fmt.Errorf("hls: source: %w", err)
 		}
 	}
-	body, final, err := s.fetchBody(m.ctx, src, nil, int64(s.Limits.PlaylistBytes), 0, s.Timeouts.MasterHard, nil)
+	body, final, err := m.fetchMasterBody(src)
 	if err != nil {
 		var se *StatusError
 		if errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusGone) {

@@ -280,6 +280,30 @@ func TestScenarios(t *testing.T) {
 			},
 		},
 		{
+			// The first master request stalls; waiting for its 30 s hard
+			// timeout would let the 6-s window slide past.
+			name:   "a stalled master request is doubled after the soft timeout",
+			origin: hlstest.Config{Start: rigStart.Add(6 * time.Second), Window: 3},
+			run:    30 * time.Second,
+			hook: func(r *rig) func(w http.ResponseWriter, req *http.Request) bool {
+				var stalled atomic.Bool
+				return func(w http.ResponseWriter, req *http.Request) bool {
+					if req.URL.Path == hlstest.MasterPath("demo") && stalled.CompareAndSwap(false, true) {
+						// Not counted in flight, so that the rig's clock
+						// moves on while it hangs.
+						r.inflight.Add(-1)
+						defer r.inflight.Add(1)
+						<-req.Context().Done()
+						return true
+					}
+					return false
+				}
+			},
+			check: func(t *testing.T, r *rig, st hls.Status) {
+				require.Positive(t, st.Variants[0].Full)
+			},
+		},
+		{
 			name:   "ENDLIST then return resumes recording in a new epoch",
 			origin: hlstest.Config{Faults: hlstest.Faults{EndEvery: 30 * time.Second, EndFor: 20 * time.Second}},
 			run:    80 * time.Second,
