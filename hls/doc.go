@@ -23,7 +23,10 @@
 //
 //   - Slow or stalled downloads: each attempt has soft and hard timeouts
 //     for its headers and its body; a soft timeout starts a parallel
-//     attempt while the slow one goes on, a hard one cuts it. Failures are
+//     attempt while the slow one goes on, a hard one cuts it. The soft
+//     ones follow the segment's duration, so that a retry comes while an
+//     origin with a short window (ffmpeg's deletes what left it) still
+//     has the segment; the master playlist request has its own. Failures are
 //     retried with jittered backoff until a give-up time (20 minutes).
 //     Whatever an interrupted attempt received is kept as a partial
 //     segment under the hash of what arrived; a download that took 59 s or
