@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -10,37 +9,18 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/airkeep/airkeep/hls/hlstest"
+	"github.com/airkeep/airkeep/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for the logger's and the progress
-// line's concurrent writes, as os.Stderr is.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestCaptureDemo(t *testing.T) {
 	dir := t.TempDir()
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	err := run(t.Context(), []string{"-demo", "-faults", "-duration", "60s", "-speed", "20", "-progress", "20s", "-dir", dir}, &stdout, &stderr)
 	require.NoError(t, err, stderr.String())
 	out := stdout.String()
@@ -62,7 +42,7 @@ func TestCaptureURL(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-url", srv.URL + hlstest.MasterPath("demo"), "-stream", "radio", "-variants", "source,360p,lo", "-progress", "0", "-dir", dir, "-metrics", "127.0.0.1:0"}, &stdout, &stderr)
@@ -98,7 +78,7 @@ func TestCaptureURL(t *testing.T) {
 // store given by URL.
 func TestCaptureChannels(t *testing.T) {
 	dir := t.TempDir()
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	err := run(t.Context(), []string{"-demo", "-channels", "3", "-duration", "20s", "-speed", "10", "-progress", "0", "-nosync", "-store", "file://" + dir}, &stdout, &stderr)
 	require.NoError(t, err, "%s\n%s", stdout.String(), stderr.String())
 	require.Contains(t, stdout.String(), "3 streams")

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,26 +20,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/internal/syncbuf"
 	"github.com/airkeep/airkeep/schedule"
 )
-
-// syncBuffer is a log sink shared by the runs' goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // station is one radio run in a test.
 type testRun struct {
@@ -106,7 +88,7 @@ func TestStationEndToEnd(t *testing.T) {
 		t.Skip("liquidsoap is not installed: apt install liquidsoap")
 	}
 	dir := t.TempDir()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	t.Cleanup(func() {
 		if t.Failed() {
