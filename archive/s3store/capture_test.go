@@ -25,12 +25,17 @@ import (
 func TestCaptureIntoS3WhileServing(t *testing.T) {
 	srv := server(t)
 	bucket := srv.NewBucket(t)
-	writer := newStore(t, config(srv, bucket))
+	// Every component runs on the capture's clock: the reader decides from
+	// it whether an hour is still open, and the data is dated by it.
+	clock := hlstest.NewScaledClock(time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC), 10)
+	wcfg := config(srv, bucket)
+	wcfg.Clock = clock
+	writer := newStore(t, wcfg)
 	cfg := config(srv, bucket)
+	cfg.Clock = clock
 	cfg.OpenHourTTL = -1 // the serving node sees new segments at once
 	reader := newStore(t, cfg)
 
-	clock := hlstest.NewScaledClock(time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC), 10)
 	var mu sync.Mutex
 	var published []hlstest.Published
 	origin, err := hlstest.New(hlstest.Config{Clock: clock, OnPublish: func(p hlstest.Published) {
