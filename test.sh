@@ -5,5 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash .ci/install
+# With CI set, a test whose tool (liquidsoap, ffmpeg, chromium, icecast2,
+# versitygw) is missing fails instead of skipping: .ci/install put them all
+# here, so a skip would only hide a broken install.
+export CI="${CI:-true}"
 export AIRKEEP_VERSITYGW="$PWD/.tools/bin/versitygw"
 go test -race "$@" ./...
