@@ -22,17 +22,22 @@ import (
 // same bucket, serves it: listings and a live playlist grow during the
 // capture, every segment the playlist names can be fetched, and in the end
 // every published segment is in the bucket byte-exact.
+//
+// It runs in real time, sped up tenfold, and polls: it is the end-to-end
+// smoke test of a real capture (timers, HTTP, an S3 server) that the
+// fake-clock tests of each part cannot be.
 func TestCaptureIntoS3WhileServing(t *testing.T) {
 	srv := server(t)
 	bucket := srv.NewBucket(t)
 	// Every component runs on the capture's clock: the reader decides from
 	// it whether an hour is still open, and the data is dated by it.
 	clock := hlstest.NewScaledClock(time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC), 10)
+	// The scaled clock runs on its own, so retries can wait on it.
 	wcfg := config(srv, bucket)
-	wcfg.Clock = clock
+	wcfg.Clock, wcfg.RetryTimeout = clock, 5*time.Second
 	writer := newStore(t, wcfg)
 	cfg := config(srv, bucket)
-	cfg.Clock = clock
+	cfg.Clock, cfg.RetryTimeout = clock, 5*time.Second
 	cfg.OpenHourTTL = -1 // the serving node sees new segments at once
 	reader := newStore(t, cfg)
 

@@ -14,6 +14,7 @@ import (
 	"github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/archive"
 	"github.com/airkeep/airkeep/archive/archivetest"
+	"github.com/airkeep/airkeep/archive/s3store"
 )
 
 // A node on local disk and a node on S3 backfill each other over HTTP until
@@ -24,7 +25,12 @@ func TestBackfillBetweenDirStoreAndS3(t *testing.T) {
 	bucket := srv.NewBucket(t)
 	disk, err := archive.NewDirStore(archive.DirConfig{Root: t.TempDir()})
 	require.NoError(t, err)
-	cloud := newStore(t, config(srv, bucket))
+	// The backfiller skips recent hours and the S3 stores cache listings
+	// by whether their hour is open: both read one clock, a day after
+	// the data, so every hour is closed.
+	clock := airkeep.NewFakeClock(t0.Add(24 * time.Hour))
+	onClock := func(cfg s3store.Config) s3store.Config { cfg.Clock = clock; return cfg }
+	cloud := newStore(t, onClock(config(srv, bucket)))
 	write := func(s archive.Store, i int, typ archive.Type) archive.Segment {
 		return archivetest.Write(t, s, seg(time.Duration(i)*2*time.Second), typ, payload(30000+i, byte(i)))
 	}
@@ -43,7 +49,7 @@ func TestBackfillBetweenDirStoreAndS3(t *testing.T) {
 	cloudNode := httptest.NewServer(archive.NewHandler(cloud, archive.HandlerConfig{}))
 	defer cloudNode.Close()
 	pass := func(local archive.Store, peer string) archive.BackfillStats {
-		b, err := archive.NewBackfiller(local, archive.BackfillConfig{Peers: []string{peer}, Clock: airkeep.NewFakeClock(t0.Add(24 * time.Hour))})
+		b, err := archive.NewBackfiller(local, archive.BackfillConfig{Peers: []string{peer}, Clock: clock})
 		require.NoError(t, err)
 		require.NoError(t, b.Pass(t.Context()))
 		return b.Stats()
@@ -59,7 +65,7 @@ func TestBackfillBetweenDirStoreAndS3(t *testing.T) {
 		require.NoError(t, err)
 		return l.Names(true)
 	}
-	other := newStore(t, config(srv, bucket)) // another node on the same bucket
+	other := newStore(t, onClock(config(srv, bucket))) // another node on the same bucket
 	require.Equal(t, listing(disk), listing(cloud))
 	require.Equal(t, listing(disk), listing(other))
 	for i := range 16 {

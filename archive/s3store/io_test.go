@@ -31,7 +31,7 @@ func TestReadResumesCutBody(t *testing.T) {
 	rec := newRecorder()
 	clk := airkeep.NewFakeClock(t0)
 	cfg := config(srv, srv.NewBucket(t))
-	cfg.Transport, cfg.Clock = rec, clk
+	cfg.Transport, cfg.Clock, cfg.RetryTimeout = rec, clk, time.Minute
 	s := newStore(t, cfg)
 	data := payload(600<<10, 8)
 	got := write(t, s, seg(0), data)

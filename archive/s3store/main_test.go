@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	airkeep "github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/archive/s3store"
 	"github.com/airkeep/airkeep/archive/s3store/s3test"
 )
@@ -30,7 +31,15 @@ func server(t testing.TB) *s3test.Server {
 // runSeq numbers benchmark runs, so that -count writes new keys each time.
 var runSeq atomic.Int64
 
-// config returns a Config for bucket on srv with the root credentials.
+// dataNow is when the tests' data is "now": t0's hour (14:00) is open,
+// earlier ones are closed. Every store a test builds reads the time from a
+// FakeClock set to it, so that which listing TTL applies (open or closed
+// hour) is fixed by the test, not by the day the suite runs.
+var dataNow = t0.Add(30 * time.Minute)
+
+// config returns a Config for bucket on srv with the root credentials, on
+// a FakeClock of its own reading dataNow. A test that builds several
+// components (stores, a backfiller, a capture) puts them on one clock.
 func config(srv *s3test.Server, bucket string) s3store.Config {
 	return s3store.Config{
 		Endpoint:  srv.Endpoint,
@@ -39,8 +48,11 @@ func config(srv *s3test.Server, bucket string) s3store.Config {
 		Insecure:  true,
 		AccessKey: s3test.AccessKey,
 		SecretKey: s3test.SecretKey,
-		// Tests that exercise retries set their own.
-		RetryTimeout: 5 * time.Second,
+		Clock:     airkeep.NewFakeClock(dataNow),
+		// No retries: nobody advances this clock, so a retry would wait
+		// forever; a failure shows at once instead. Tests that exercise
+		// retries set their own clock and drive it.
+		RetryTimeout: -1,
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	airkeep "github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/archive"
 	"github.com/airkeep/airkeep/archive/s3store"
 	"github.com/airkeep/airkeep/archive/s3store/s3test"
@@ -152,13 +153,17 @@ func TestOpenS3(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", s3test.AccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", s3test.SecretKey)
 	raw := "s3://" + bucket + "/stations/radio?endpoint=" + srv.Endpoint + "&insecure=1&region=us-east-1&style=path"
-	store, err := storeurl.Open(ctx, raw, storeurl.Config{})
+	// The data is dated: the store reads the time from a fake clock of
+	// the data's day, so it never counts the hour as closed by the
+	// calendar. Nobody advances that clock, so no retries either.
+	start := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)
+	cfg := storeurl.Config{S3: s3store.Config{Clock: airkeep.NewFakeClock(start.Add(time.Minute)), RetryTimeout: -1}}
+	store, err := storeurl.Open(ctx, raw, cfg)
 	require.NoError(t, err)
 	s3s, ok := store.(*s3store.Store)
 	require.True(t, ok)
 	require.Equal(t, "stations/radio/", s3s.Prefix())
 
-	start := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)
 	w, err := store.Create(ctx, archive.Segment{Stream: "radio", Variant: "source", Start: start, Duration: 2})
 	require.NoError(t, err)
 	_, err = w.Write([]byte("on air"))
