@@ -1,6 +1,7 @@
 package s3store_test
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	airkeep "github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/archive/s3store"
 )
 
 // The listing cache against the real server on a fake clock: the open
@@ -32,6 +34,7 @@ func TestListingCache(t *testing.T) {
 	// Another node on the same bucket and prefix.
 	foreignCfg := config(srv, bucket)
 	foreignCfg.Prefix = "cache"
+	foreignCfg.Clock = clk
 	foreign := newStore(t, foreignCfg)
 
 	lists := func() int { return rec.count(request.isList) }
@@ -85,6 +88,65 @@ func TestListingCache(t *testing.T) {
 	clk.Advance(9 * time.Minute)
 	list(open)
 	require.Equal(t, n+1, lists())
+}
+
+// TestListingCacheBounds pins both regimes of the listing cache on the fake
+// clock, with TTLs far enough apart that one regime cannot pass for the
+// other: a reader that listed an hour sees a segment another store on the
+// same bucket wrote after that listing no sooner than the TTL of the
+// hour's regime, and no later. An hour is open until HourSettle after its
+// end, and closed after.
+func TestListingCacheBounds(t *testing.T) {
+	const openTTL, closedTTL, settle = 3 * time.Second, 7 * time.Minute, 20 * time.Minute
+	tests := []struct {
+		name string
+		now  time.Time     // when the reader lists
+		at   time.Duration // start of the new segment, from t0
+		ttl  time.Duration
+	}{
+		{"open hour", t0.Add(30 * time.Minute), 10 * time.Minute, openTTL},
+		{"open hour within its settle time", t0.Add(time.Hour + settle - time.Second), 10 * time.Minute, openTTL},
+		{"hour closed since its settle time", t0.Add(time.Hour + settle), 10 * time.Minute, closedTTL},
+		{"closed hour", t0.Add(30 * time.Minute), -2*time.Hour + 10*time.Minute, closedTTL},
+	}
+	srv := server(t)
+	bucket := srv.NewBucket(t)
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := airkeep.NewFakeClock(tt.now)
+			rec := newRecorder()
+			cfg := func() s3store.Config {
+				c := config(srv, bucket)
+				c.Prefix = fmt.Sprintf("bounds/%d", i)
+				c.Clock = clk
+				c.OpenHourTTL, c.ClosedHourTTL, c.HourSettle = openTTL, closedTTL, settle
+				return c
+			}
+			rcfg := cfg()
+			rcfg.Transport = rec
+			reader, writer := newStore(t, rcfg), newStore(t, cfg())
+			sg := seg(tt.at)
+			hour := sg.Start.UTC().Format("2006-01-02T15")
+			count := func() int {
+				t.Helper()
+				l, err := reader.List(t.Context(), "radio", "source", hour)
+				require.NoError(t, err)
+				return len(l.Segments)
+			}
+
+			write(t, writer, seg(tt.at-2*time.Second), []byte("before"))
+			require.Equal(t, 1, count())
+			lists := rec.count(request.isList)
+			write(t, writer, sg, []byte("new"))
+			require.Equal(t, 1, count(), "the listing is reused")
+			clk.Advance(tt.ttl - time.Millisecond)
+			require.Equal(t, 1, count(), "still reused just before the TTL")
+			require.Equal(t, lists, rec.count(request.isList), "without asking the server")
+			clk.Advance(time.Millisecond)
+			require.Equal(t, 2, count(), "the new segment shows once the TTL has passed")
+			require.Equal(t, lists+1, rec.count(request.isList))
+		})
+	}
 }
 
 // Concurrent listings of one hour share one request.
