@@ -400,8 +400,11 @@ func (d *DirStore) List(ctx context.Context, stream, variant, hour string) (List
 	if cached != nil && cached.fresh(info.ModTime()) {
 		return cached.listing, nil
 	}
-	// The real clock, not an injected one: it is compared with the file
-	// system's timestamps.
+	// The real clock, not the injected airkeep.Clock: listedAt is compared
+	// with the folder's mtime, which the kernel stamps from the real
+	// clock. A fake clock here would make a listing look taken long
+	// after (or before) the folder's last change, and a stale listing
+	// could then be trusted forever (see cachedListing.fresh).
 	listedAt := time.Now()
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -148,6 +148,8 @@ func TestDirStoreCleanTemp(t *testing.T) {
 	s := newDirStore(t)
 	seg := archivetest.Write(t, s, archive.Segment{Stream: "s", Variant: "v", Start: t0, Duration: 2}, archive.Full, []byte("keep"))
 	dir := filepath.Join(s.Root(), "s", "v", seg.Hour())
+	// The real clock: CleanTemp compares now with file mtimes, which the
+	// files written here get from the real clock.
 	now := time.Now()
 	old := now.Add(-2 * time.Hour)
 	plant := func(name string, mtime time.Time) string {

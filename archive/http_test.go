@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/grafov/m3u8"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/airkeep/airkeep/archive"
 	"github.com/airkeep/airkeep/archive/archivetest"
+	"github.com/airkeep/airkeep/internal/testtool"
 )
 
 // served starts the HTTP API over store.
@@ -386,47 +388,42 @@ func (b *blockingStore) List(ctx context.Context, stream, variant, hour string) 
 	return b.Store.List(ctx, stream, variant, hour)
 }
 
+// Identical playlist requests that arrive while one is being generated
+// share its generation. In a synctest bubble, Wait returns once every
+// request is parked: the first in the store, the others on its
+// generation; only then is the store released.
 func TestHTTPCoalescesIdenticalPlaylistRequests(t *testing.T) {
-	mem, _ := threeSegs(t)
-	bs := &blockingStore{Store: mem, release: make(chan struct{})}
-	srv := served(t, bs, archive.HandlerConfig{})
-	const viewers = 20
-	var wg sync.WaitGroup
-	bodies := make([][]byte, viewers)
-	for i := range viewers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp, err := srv.Client().Get(srv.URL + "/playlist/s/v.m3u8?start=2026-11-23T14:00:00Z&end=2026-11-23T14:00:08Z")
-			if err == nil {
-				bodies[i], _ = io.ReadAll(resp.Body)
-				resp.Body.Close()
-			}
-		}()
-	}
-	// Let the first request reach the store, then the others pile up on it.
-	for bs.lists.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(50 * time.Millisecond)
-	close(bs.release)
-	wg.Wait()
-	for i := range viewers {
-		require.Equal(t, bodies[0], bodies[i])
-	}
-	// One generation lists two hours (the look-back hour and 14:00); a
-	// second generation would double that. Requests that arrived after the
-	// first finished may add one more round.
-	require.LessOrEqual(t, bs.lists.Load(), int64(4))
+	synctest.Test(t, func(t *testing.T) {
+		mem, _ := threeSegs(t)
+		bs := &blockingStore{Store: mem, release: make(chan struct{})}
+		h := archive.NewHandler(bs, archive.HandlerConfig{})
+		const viewers = 20
+		var wg sync.WaitGroup
+		recs := make([]*httptest.ResponseRecorder, viewers)
+		for i := range viewers {
+			recs[i] = httptest.NewRecorder()
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/playlist/s/v.m3u8?start=2026-11-23T14:00:00Z&end=2026-11-23T14:00:08Z", nil)
+			wg.Go(func() { h.ServeHTTP(recs[i], req) })
+		}
+		synctest.Wait()
+		// One generation lists two hours (the look-back hour and 14:00)
+		// at once; every other request waits for it.
+		require.Equal(t, int64(2), bs.lists.Load())
+		close(bs.release)
+		wg.Wait()
+		require.Equal(t, int64(2), bs.lists.Load(), "one generation served every request")
+		for i := range viewers {
+			require.Equal(t, http.StatusOK, recs[i].Code)
+			require.Contains(t, recs[i].Body.String(), "#EXTINF")
+			require.Equal(t, recs[0].Body.String(), recs[i].Body.String())
+		}
+	})
 }
 
 // ffmpeg, a real player, plays a playlist the handler generates from real
 // MPEG-TS segments.
 func TestHTTPPlaylistPlaysInFFmpeg(t *testing.T) {
-	ffmpeg, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		t.Skip("ffmpeg not installed (./test.sh installs it)")
-	}
+	ffmpeg := testtool.Require(t, "ffmpeg")
 	dir := t.TempDir()
 	gen := exec.Command(ffmpeg, "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=8:size=96x64:rate=10",
 		"-f", "lavfi", "-i", "sine=frequency=440:duration=8", "-c:v", "mpeg2video", "-c:a", "mp2", "-g", "10",
