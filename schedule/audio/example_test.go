@@ -44,3 +44,32 @@ func ExampleDurationFile() {
 	// wav-24-stereo-ext.wav wav 250ms
 	// make-fixtures.sh is not a sound
 }
+
+func ExampleReadTags() {
+	f, err := os.Open("testdata/tags-opus.opus")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	tags, format, err := audio.ReadTags(f)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(format, tags.Title, "|", tags.Artist, "|", tags.Label)
+	for _, d := range tags.Dropped {
+		fmt.Println("dropped:", d.Tag, d.Reason)
+	}
+	// Output:
+	// ogg/opus Opus title | Opus artist | Pub
+	// dropped: Vorbis comment ISRC not an ISRC
+}
+
+func ExampleParseISRC() {
+	for _, s := range []string{"us-s1z-99-00001", "FRZ03980021"} {
+		isrc, err := audio.ParseISRC(s)
+		fmt.Println(isrc, err)
+	}
+	// Output:
+	// USS1Z9900001 <nil>
+	//  audio: bad ISRC "FRZ03980021": 11 characters, not 12
+}

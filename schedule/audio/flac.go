@@ -1,6 +1,10 @@
 package audio
 
-import "time"
+import (
+	"fmt"
+	"io"
+	"time"
+)
 
 // flacDuration reads the STREAMINFO block, which the FLAC format puts
 // first (RFC 9639 §8.2): total samples over the sample rate.
@@ -35,4 +39,46 @@ func flacDuration(s *source, start int64) (time.Duration, error) {
 		return 0, err
 	}
 	return d, nil
+}
+
+// flacTags reads the VORBIS_COMMENT block among the metadata blocks
+// (RFC 9639 §8.1: a header of a last-block flag, a 7-bit type and a
+// 24-bit length, then the block). Other blocks, pictures among them, are
+// skipped by their length.
+func flacTags(s *source, start int64, t *tagSet) error {
+	off := start + 4
+	for range maxChunks {
+		var h [4]byte
+		if err := s.readAt(h[:], off); err != nil {
+			if truncated(err) {
+				t.drop(FLAC, "metadata", "truncated block header", io.ErrUnexpectedEOF)
+				return nil
+			}
+			return fmt.Errorf("audio: read FLAC metadata: %w", err)
+		}
+		typ, n := h[0]&0x7F, int64(h[1])<<16|int64(h[2])<<8|int64(h[3])
+		body := off + 4
+		if typ == 127 {
+			t.drop(FLAC, "metadata", "block type 127", nil)
+			return nil
+		}
+		if n > s.size-body {
+			t.drop(FLAC, "metadata", fmt.Sprintf("block of %d bytes past the end of the file", n), io.ErrUnexpectedEOF)
+			return nil
+		}
+		if typ == 4 {
+			err := vorbisComments(newReader(s, body, n), t, FLAC)
+			if truncated(err) {
+				t.drop(FLAC, "VORBIS_COMMENT", "truncated", io.ErrUnexpectedEOF)
+				err = nil
+			}
+			return err
+		}
+		if h[0]&0x80 != 0 {
+			return nil
+		}
+		off = body + n
+	}
+	t.drop(FLAC, "metadata", fmt.Sprintf("more than %d blocks", maxChunks), nil)
+	return nil
 }

@@ -2,6 +2,7 @@ package audio
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -313,4 +314,129 @@ func oggCRC(b []byte) uint32 {
 		crc = crc<<8 ^ oggCRCTable[byte(crc>>24)^c]
 	}
 	return crc
+}
+
+// oggTags reads the comment header, the second packet of the first
+// logical stream (Vorbis I §4.2.1, RFC 7845 §3): after "\x03vorbis" in
+// Vorbis, "OpusTags" in Opus. It may span many pages (a cover image is a
+// comment); they are read one at a time, each checked.
+func oggTags(s *source, start int64, t *tagSet) (Format, error) {
+	pr := &oggPackets{s: s, off: start, buf: make([]byte, maxOggPage)}
+	if err := pr.nextPage(true); err != nil {
+		return Unknown, pr.fail(t, Unknown, err)
+	}
+	pkt, ok := pr.p.firstPacket(pr.buf)
+	if !ok {
+		return Unknown, pr.fail(t, Unknown, errBadTag)
+	}
+	codec, err := parseOggCodec(pkt)
+	if err != nil {
+		if errors.Is(err, ErrUnknownFormat) {
+			return Unknown, err
+		}
+		return codec.format, pr.fail(t, codec.format, errBadTag)
+	}
+	f := codec.format
+	if _, err := io.Copy(io.Discard, pr); err != nil {
+		return f, pr.fail(t, f, err)
+	}
+	pr.ended = false
+	prefix := "\x03vorbis"
+	if f == OggOpus {
+		prefix = "OpusTags"
+	}
+	b, err := readFull(pr, len(prefix))
+	if err != nil {
+		return f, pr.fail(t, f, err)
+	}
+	if string(b) != prefix {
+		return f, pr.fail(t, f, errBadTag)
+	}
+	return f, pr.fail(t, f, vorbisComments(pr, t, f))
+}
+
+// oggPackets reads the packets of the stream of a file's first page, one
+// at a time, page by page through buf, skipping the pages of other
+// streams.
+type oggPackets struct {
+	s      *source
+	off    int64 // the next page
+	serial uint32
+	buf    []byte
+	p      oggPage
+	seg    int    // the next lacing value of p
+	body   int    // where in buf the next segment starts
+	cur    []byte // what is left of the segment being read
+	ended  bool   // the packet being read has ended
+}
+
+// fail turns a broken or truncated stream into a dropped tag, and passes
+// the reader's own errors.
+func (o *oggPackets) fail(t *tagSet, f Format, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case truncated(err), errors.Is(err, errBadTag):
+		t.drop(f, "comment header", "malformed or truncated Ogg stream", err)
+		return nil
+	}
+	return err
+}
+
+// nextPage loads the next page of the stream, checked against its CRC.
+func (o *oggPackets) nextPage(first bool) error {
+	for {
+		h := o.buf[:oggHeaderLen]
+		if err := o.s.readAt(h, o.off); err != nil {
+			return err
+		}
+		if string(h[:4]) != "OggS" || h[4] != 0 {
+			return errBadTag
+		}
+		n := oggHeaderLen + int(h[26])
+		if err := o.s.readAt(o.buf[oggHeaderLen:n], o.off+oggHeaderLen); err != nil {
+			return err
+		}
+		p, _ := parseOggHeader(o.buf[:n])
+		if err := o.s.readAt(o.buf[n:p.len], o.off+int64(n)); err != nil {
+			return err
+		}
+		if _, ok := checkOggPage(o.buf[:p.len]); !ok {
+			return errBadTag
+		}
+		o.off += int64(p.len)
+		if first {
+			if p.flags&oggBOS == 0 {
+				return errBadTag
+			}
+			o.serial = p.serial
+		} else if p.serial != o.serial {
+			continue
+		}
+		o.p, o.seg, o.body = p, 0, oggHeaderLen+p.nseg
+		return nil
+	}
+}
+
+// Read reads the current packet, returning io.EOF at its end.
+func (o *oggPackets) Read(b []byte) (int, error) {
+	for len(o.cur) == 0 {
+		if o.ended {
+			return 0, io.EOF
+		}
+		if o.seg == o.p.nseg {
+			if err := o.nextPage(false); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		l := int(o.buf[oggHeaderLen+o.seg])
+		o.cur = o.buf[o.body : o.body+l]
+		o.body += l
+		o.seg++
+		o.ended = l < 255
+	}
+	n := copy(b, o.cur)
+	o.cur = o.cur[n:]
+	return n, nil
 }

@@ -1,6 +1,9 @@
 package audio
 
 import (
+	"fmt"
+	"io"
+	"strings"
 	"time"
 )
 
@@ -151,4 +154,111 @@ func wavSamples(f wavFmt, n, fact uint64, haveFact bool) (time.Duration, error) 
 		return 0, malformed(WAV, "codec 0x%04x without a fact chunk", f.tag)
 	}
 	return samplesDuration(WAV, fact, uint64(f.rate))
+}
+
+// RIFF INFO fields read (Multimedia Programming Interface and Data
+// Specifications 1.0, §3-5). INFO's ISRC is "source", the supplier of the
+// original, not the recording code: it is kept only when it is one.
+var riffInfoFields = map[string]field{"INAM": fieldTitle, "IART": fieldArtist, "IPRD": fieldAlbum, "ISRC": fieldISRC}
+
+// wavTags reads the tags of a WAV file: an "id3 " chunk (an ID3v2 tag, as
+// broadcast tools write), then the LIST/INFO chunk for what it leaves
+// empty. Every chunk is walked, by offset, up to the end of the file.
+func wavTags(s *source, start int64, t *tagSet) error {
+	var riff [12]byte
+	if err := s.readAt(riff[:], start); err != nil {
+		if truncated(err) {
+			return nil
+		}
+		return fmt.Errorf("audio: read RIFF header: %w", err)
+	}
+	rf64 := string(riff[:4]) != "RIFF"
+	var id3, info []int64 // offsets and sizes of the tag chunks' bodies
+	var ds64Data uint64
+	off := start + 12
+	for range maxChunks {
+		var ch [12]byte
+		if s.size-off < 8 {
+			break
+		}
+		n := min(12, s.size-off)
+		if err := s.readAt(ch[:n], off); err != nil {
+			return fmt.Errorf("audio: read RIFF chunk: %w", err)
+		}
+		size := uint64(le32(ch[4:8]))
+		body := off + 8
+		switch id := string(ch[:4]); {
+		case id == "ds64" && rf64 && size >= 24:
+			var b [8]byte
+			if err := s.readAt(b[:], body+8); err == nil {
+				ds64Data = le64(b[:])
+			}
+		case id == "data" && rf64 && size == 0xFFFFFFFF:
+			size = ds64Data
+		case id == "data" && (size == 0 || size == 0xFFFFFFFF):
+			// A recorder that was cut: the data runs to the end.
+			size = uint64(s.size - body)
+		case id == "id3 " || id == "ID3 ":
+			id3 = append(id3, body, int64(size))
+		case id == "LIST" && n == 12 && string(ch[8:12]) == "INFO":
+			info = append(info, body+4, int64(size)-4)
+		}
+		if size > uint64(s.size-body) {
+			break // nothing can follow a chunk cut short
+		}
+		off = body + int64(size) + int64(size&1)
+	}
+	for i := 0; i < len(id3); i += 2 {
+		if _, _, err := readID3v2(s, id3[i], id3[i]+min(id3[i+1], s.size-id3[i]), t, WAV); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < len(info); i += 2 {
+		if err := riffInfo(s, info[i], min(info[i+1], s.size-info[i]), t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// riffInfo reads the subchunks of an INFO list: NUL-terminated text,
+// which ffmpeg and most tools write in UTF-8 and older ones in ISO-8859-1.
+func riffInfo(s *source, off, n int64, t *tagSet) error {
+	end := off + n
+	for range maxChunks {
+		if end-off < 8 {
+			return nil
+		}
+		var h [8]byte
+		if err := s.readAt(h[:], off); err != nil {
+			return fmt.Errorf("audio: read RIFF INFO: %w", err)
+		}
+		id, size := string(h[:4]), int64(le32(h[4:]))
+		body := off + 8
+		if size > end-body {
+			t.drop(WAV, "RIFF INFO "+id, "truncated", io.ErrUnexpectedEOF)
+			return nil
+		}
+		off = body + size + size&1
+		f := riffInfoFields[id]
+		if f == fieldNone || t.has(f) {
+			continue
+		}
+		if size > maxTextFrame {
+			t.drop(WAV, "RIFF INFO "+id, fmt.Sprintf("%d bytes", size), nil)
+			continue
+		}
+		b := make([]byte, size)
+		if err := s.readAt(b, body); err != nil {
+			return fmt.Errorf("audio: read RIFF INFO: %w", err)
+		}
+		v := latin1OrUTF8([]byte(strings.TrimRight(string(b), "\x00")))
+		if f == fieldISRC {
+			if _, err := ParseISRC(v); err != nil {
+				continue
+			}
+		}
+		t.set(WAV, "RIFF INFO "+id, f, v)
+	}
+	return nil
 }

@@ -45,6 +45,27 @@ ff -f lavfi -i "$(sine 440 8000 0.25)" -ac 1 -c:a pcm_s16le -rf64 always wav-rf6
 ff -f lavfi -i "$(sine 440 8000 0.25)" -ac 1 -c:a pcm_f32le wav-float.wav
 ff -f lavfi -i "$(sine 440 8000 1)" -ac 1 -c:a adpcm_ms wav-adpcm.wav
 
+# Tags, as ffmpeg writes them from -metadata: ID3v2.3 (text in ISO-8859-1
+# or, past it, UTF-16 with a byte order mark) with an ID3v1 tag (which
+# ffmpeg writes in UTF-8, and only beside an ID3v2 tag), ID3v2.4 (UTF-8), Vorbis comments in Ogg Vorbis, Opus and FLAC, and
+# RIFF INFO in WAV. The key "TSRC" writes the ISRC frame; Vorbis keys are
+# written as given. tags-long.opus has a 100 kB comment before the title,
+# so that the comment header spans pages.
+tone() { ff -f lavfi -i "$(sine 440 8000 0.2)" -ac 1 -metadata album=Fixtures "$@"; }
+tone -c:a libmp3lame -b:a 8k -id3v2_version 3 -write_id3v1 1 -metadata "title=Chanson d'été" \
+	-metadata artist=Zoé -metadata "publisher=Label Été" -metadata TSRC=FRZ039800212 tags-id3v23.mp3
+tone -c:a libmp3lame -b:a 8k -id3v2_version 4 -metadata title=東京 -metadata artist=Artist \
+	-metadata publisher=Label -metadata TSRC=us-s1z-99-00001 tags-id3v24.mp3
+tone -c:a libvorbis -metadata "title=Vorbis title" -metadata "artist=Vorbis artist" \
+	-metadata ORGANIZATION=Org -metadata LABEL=Label -metadata ISRC=GBAYE6800011 tags-vorbis.ogg
+tone -c:a libopus -b:a 8k -metadata "title=Opus title" -metadata "artist=Opus artist" \
+	-metadata PUBLISHER=Pub -metadata ISRC=NOTANISRC tags-opus.opus
+tone -c:a libopus -b:a 8k -metadata "description=$(head -c 75000 /dev/zero | tr '\0' x)" \
+	-metadata "title=After a long comment" -metadata artist=Opus tags-long.opus
+tone -c:a flac -metadata "title=FLAC title" -metadata "artist=FLAC artist" -metadata label=Label \
+	-metadata isrc=USRC17607839 tags-flac.flac
+tone -c:a pcm_s16le -metadata "title=WAV title" -metadata "artist=WAV artist" tags-info.wav
+
 for f in *.mp3 *.mp2 *.ogg *.opus *.flac *.wav; do
 	probe=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f")
 	rate=$(ffprobe -v error -select_streams a -show_entries stream=sample_rate -of csv=p=0 "$f" | head -1)
