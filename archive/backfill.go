@@ -95,7 +95,7 @@ type BackfillStats struct {
 // segment must hash to its name or it is discarded, so a hostile peer can
 // neither write outside the store nor plant a wrong file.
 type Backfiller struct {
-	store  Store
+	store  ReadWriter
 	cfg    BackfillConfig
 	clock  airkeep.Clock
 	log    *slog.Logger
@@ -107,7 +107,7 @@ type Backfiller struct {
 }
 
 // NewBackfiller returns a Backfiller writing into store.
-func NewBackfiller(store Store, cfg BackfillConfig) (*Backfiller, error) {
+func NewBackfiller(store ReadWriter, cfg BackfillConfig) (*Backfiller, error) {
 	if store == nil {
 		return nil, &ConfigError{Field: "store", Reason: "required"}
 	}

@@ -116,12 +116,12 @@ type SelectorConfig struct {
 	MaxRange time.Duration
 }
 
-// Selector picks best-segment timelines from a Store, following wubloader's
+// Selector picks best-segment timelines from a store, following wubloader's
 // get_best_segments rules exactly, and caches each hour's winners keyed on
 // the hour's listing so repeated queries over the same hours cost little.
 // It is safe for concurrent use.
 type Selector struct {
-	store    Store
+	store    Reader
 	maxRange time.Duration
 	seed     maphash.Seed
 	hours    *lru[hourKey, hourResult]
@@ -141,7 +141,7 @@ func orDefault(n, def int) int {
 }
 
 // NewSelector returns a Selector over store.
-func NewSelector(store Store, cfg SelectorConfig) *Selector {
+func NewSelector(store Reader, cfg SelectorConfig) *Selector {
 	maxRange := cfg.MaxRange
 	if maxRange <= 0 {
 		maxRange = 31 * 24 * time.Hour
@@ -150,7 +150,7 @@ func NewSelector(store Store, cfg SelectorConfig) *Selector {
 }
 
 // Best returns the best timeline for q without caching.
-func Best(ctx context.Context, store Store, q Query) (Timeline, error) {
+func Best(ctx context.Context, store Reader, q Query) (Timeline, error) {
 	return NewSelector(store, SelectorConfig{CacheHours: -1}).Best(ctx, q)
 }
 

@@ -12,8 +12,12 @@
 // and wubloader nodes can read each other's archives.
 //
 // A Store holds the segments: DirStore on a local folder, MemStore in memory,
-// archive/s3store in an S3 bucket. Writing streams the bytes through SHA-256
-// and commits them atomically under their hash:
+// archive/s3store in an S3 bucket. It is a ladder of small interfaces, and
+// each consumer takes the rung it uses: Reader (list, open) for the Handler,
+// Selector, Verify and RoughCut; Writer (create, tombstone) for capture;
+// ReadWriter for the Backfiller; Remover (remove an hour) for retention.
+// Writing streams the bytes through SHA-256 and commits them atomically
+// under their hash:
 //
 //	store, err := archive.NewDirStore(archive.DirConfig{Root: "./segments"})
 //	w, err := store.Create(ctx, archive.Segment{Stream: "radio", Variant: "source", Start: pdt, Duration: 2.0})

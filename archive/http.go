@@ -46,7 +46,7 @@ type HandlerConfig struct {
 // validated before it reaches the store, and segments carry a strong ETag
 // and immutable caching. Times are ISO 8601; without a zone they are UTC.
 type Handler struct {
-	store    Store
+	store    Reader
 	sel      *Selector
 	maxImpl  time.Duration
 	holdback time.Duration
@@ -71,7 +71,7 @@ type cachedBody struct {
 }
 
 // NewHandler returns the HTTP API over store.
-func NewHandler(store Store, cfg HandlerConfig) *Handler {
+func NewHandler(store Reader, cfg HandlerConfig) *Handler {
 	h := &Handler{
 		store:    store,
 		sel:      cfg.Selector,

@@ -21,24 +21,21 @@ var (
 	ErrHoles = errors.New("archive: range contains holes")
 )
 
-// Store is what a segment backend does. DirStore keeps wubloader's layout on
-// a local disk, MemStore keeps segments in memory, and archive/s3store puts
-// them in an S3 bucket; archive/archivetest checks that a backend behaves
-// like the others.
+// The store is a ladder of small interfaces, as desync's Store and
+// WriteStore: each consumer asks for the rung it uses, and a backend
+// implements the whole Store.
 //
-// Names handed to a Store are validated (Segment.Validate, ValidateComponent,
-// ParseHour) before they touch the backend. Listing an absent stream,
-// variant or hour returns an empty result, not an error.
-type Store interface {
-	// Create starts writing a segment. seg gives the stream, variant, start
-	// and duration; the type and hash are decided at Commit. Bytes written
-	// are hashed as they arrive and become visible only when committed.
-	Create(ctx context.Context, seg Segment) (SegmentWriter, error)
-	// Open returns the bytes of a stored segment, or ErrNotFound. A
-	// tombstoned segment can still be opened by name. The reader may read
-	// under ctx: a backend that streams from the network (s3store) stops
-	// reading when ctx ends, so ctx must outlive the reader.
-	Open(ctx context.Context, seg Segment) (io.ReadSeekCloser, error)
+//	Reader   list and open: the Handler, Selector, Verify, RoughCut
+//	Writer   create segments, tombstone them: capture (hls), backfill
+//	Remover  delete whole hours: retention
+//	Store    all three: what a backend is, what archivetest checks
+//
+// Names handed to any of them are validated (Segment.Validate,
+// ValidateComponent, ParseHour) before they touch the backend.
+
+// Reader is the reading side of a store. Listing an absent stream, variant
+// or hour returns an empty result, not an error.
+type Reader interface {
 	// Streams lists the stream folders, sorted.
 	Streams(ctx context.Context) ([]string, error)
 	// Variants lists the variants of a stream, sorted.
@@ -48,13 +45,53 @@ type Store interface {
 	// List lists one hour folder: its segments with their sizes, tombstoned
 	// ones left out, its tombstones, and names it could not parse.
 	List(ctx context.Context, stream, variant, hour string) (Listing, error)
+	// Open returns the bytes of a stored segment, or ErrNotFound. A
+	// tombstoned segment can still be opened by name. The reader may read
+	// under ctx: a backend that streams from the network (s3store) stops
+	// reading when ctx ends, so ctx must outlive the reader.
+	Open(ctx context.Context, seg Segment) (io.ReadSeekCloser, error)
+}
+
+// Writer is the writing side of a store: it adds segments and hides them,
+// and never removes anything.
+type Writer interface {
+	// Create starts writing a segment. seg gives the stream, variant, start
+	// and duration; the type and hash are decided at Commit. Bytes written
+	// are hashed as they arrive and become visible only when committed.
+	Create(ctx context.Context, seg Segment) (SegmentWriter, error)
 	// Tombstone hides seg from every listing, here and, through backfill,
 	// on peers. The segment's bytes stay until its hour is removed.
 	Tombstone(ctx context.Context, seg Segment) error
-	// RemoveHour deletes the segments of one hour, for retention.
-	// Tombstones are kept so that a peer still holding the hour cannot bring
-	// a deleted segment back.
+}
+
+// Remover is the deleting side of a store, for retention. Deletion methods
+// belong on this rung, so that what only reads or writes cannot delete.
+type Remover interface {
+	// RemoveHour deletes the segments of one hour. Tombstones are kept so
+	// that a peer still holding the hour cannot bring a deleted segment
+	// back.
 	RemoveHour(ctx context.Context, stream, variant, hour string) error
+}
+
+// ReadWriter reads and writes a store: what a Backfiller compares with its
+// peers and fills.
+type ReadWriter interface {
+	Reader
+	Writer
+}
+
+// Store is what a segment backend does. DirStore keeps wubloader's layout on
+// a local disk, MemStore keeps segments in memory, and archive/s3store puts
+// them in an S3 bucket; archive/archivetest checks that a backend behaves
+// like the others.
+//
+// Store has eight methods, more than a consumer should ask for, because it
+// is the sum of the rungs above: backends implement it whole, consumers
+// take Reader, Writer, ReadWriter or Remover.
+type Store interface {
+	Reader
+	Writer
+	Remover
 }
 
 // SegmentWriter receives the bytes of one segment. Exactly one of Commit or

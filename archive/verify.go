@@ -47,7 +47,7 @@ type VerifyConfig struct {
 // time). It is the archive's fsck: it streams each file through SHA-256,
 // holds one hour's listing at a time, and hashes on every core. It stops
 // early only when ctx ends or the store cannot be listed.
-func Verify(ctx context.Context, store Store, cfg VerifyConfig, report func(Problem)) (VerifyResult, error) {
+func Verify(ctx context.Context, store Reader, cfg VerifyConfig, report func(Problem)) (VerifyResult, error) {
 	workers := cfg.Workers
 	if workers <= 0 {
 		workers = runtime.NumCPU()
@@ -115,7 +115,7 @@ func parseErr(stream, variant, hour, name string) error {
 
 // walkHours calls fn with the listing of every hour of the given streams,
 // one hour at a time.
-func walkHours(ctx context.Context, store Store, streams []string, fn func(stream, variant, hour string, l Listing)) error {
+func walkHours(ctx context.Context, store Reader, streams []string, fn func(stream, variant, hour string, l Listing)) error {
 	for _, s := range streams {
 		variants, err := store.Variants(ctx, s)
 		if err != nil {
@@ -140,7 +140,7 @@ func walkHours(ctx context.Context, store Store, streams []string, fn func(strea
 
 var hashBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
-func hashSegment(ctx context.Context, store Store, seg Segment) (int64, Hash, error) {
+func hashSegment(ctx context.Context, store Reader, seg Segment) (int64, Hash, error) {
 	r, err := store.Open(ctx, seg)
 	if err != nil {
 		return 0, Hash{}, err

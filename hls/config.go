@@ -12,6 +12,15 @@ import (
 	"github.com/airkeep/airkeep/archive"
 )
 
+// Creator is what a Recorder needs of an archive: it only ever creates
+// segments. Every archive.Store is one.
+type Creator interface {
+	// Create starts writing a segment; see archive.Writer.
+	Create(ctx context.Context, seg archive.Segment) (archive.SegmentWriter, error)
+}
+
+var _ Creator = archive.Store(nil)
+
 // Config describes one recording task: a stream, the variants to keep, and
 // the archive to keep them in. Zero values are documented defaults; New
 // validates the whole Config once and names the first bad field.
@@ -32,8 +41,9 @@ type Config struct {
 	// bandwidth, or an audio rendition's NAME. nil means ["source"]. When
 	// the URL is a media playlist, the first name is used for it.
 	Variants []string
-	// Store receives the segments. Required.
-	Store archive.Store
+	// Store receives the segments: any archive.Store, or anything else
+	// that creates segments. Required.
+	Store Creator
 	// HTTPClient makes every request; nil means a client with keep-alive
 	// pools sized to Limits.PerHost. Its own Timeout, if any, adds to the
 	// soft and hard timeouts below.

@@ -83,7 +83,7 @@ func seg(offset time.Duration) archive.Segment {
 }
 
 // Write stores data as one segment and returns what the store committed.
-func Write(t *testing.T, s archive.Store, sg archive.Segment, typ archive.Type, data []byte) archive.Segment {
+func Write(t *testing.T, s archive.Writer, sg archive.Segment, typ archive.Type, data []byte) archive.Segment {
 	t.Helper()
 	w, err := s.Create(t.Context(), sg)
 	require.NoError(t, err)
@@ -95,7 +95,7 @@ func Write(t *testing.T, s archive.Store, sg archive.Segment, typ archive.Type, 
 }
 
 // ReadAll returns the stored bytes of sg.
-func ReadAll(t *testing.T, s archive.Store, sg archive.Segment) []byte {
+func ReadAll(t *testing.T, s archive.Reader, sg archive.Segment) []byte {
 	t.Helper()
 	r, err := s.Open(t.Context(), sg)
 	require.NoError(t, err)
