@@ -125,6 +125,7 @@ type Selector struct {
 	maxRange time.Duration
 	seed     maphash.Seed
 	hours    *lru[hourKey, hourResult]
+	covers   *lru[coverageKey, cachedCoverage]
 }
 
 type hourResult struct {
@@ -146,7 +147,13 @@ func NewSelector(store Reader, cfg SelectorConfig) *Selector {
 	if maxRange <= 0 {
 		maxRange = 31 * 24 * time.Hour
 	}
-	return &Selector{store: store, maxRange: maxRange, seed: maphash.MakeSeed(), hours: newLRU[hourKey, hourResult](orDefault(cfg.CacheHours, 168))}
+	return &Selector{
+		store: store, maxRange: maxRange, seed: maphash.MakeSeed(),
+		hours: newLRU[hourKey, hourResult](orDefault(cfg.CacheHours, 168)),
+		// Coverage results are small (a few spans and counts): keep
+		// a month of hours for a few variants.
+		covers: newLRU[coverageKey, cachedCoverage](max(4*orDefault(cfg.CacheHours, 168), 4*744)),
+	}
 }
 
 // Best returns the best timeline for q without caching.
@@ -165,18 +172,6 @@ func (s *Selector) Best(ctx context.Context, q Query) (Timeline, error) {
 		return Timeline{}, &RangeError{Start: q.Start, End: q.End, Reason: fmt.Sprintf("longer than %v", s.maxRange)}
 	}
 	start, end := q.Start.UTC(), q.End.UTC()
-	tl := Timeline{Query: q}
-	var prev *Entry
-	hole := func(from, to time.Time) error {
-		if q.NoHoles {
-			return &HolesError{Stream: q.Stream, Variant: q.Variant, At: from}
-		}
-		if to.Before(from) {
-			to = from
-		}
-		tl.Items = append(tl.Items, Item{Hole: true, Start: from, End: to})
-		return nil
-	}
 	// Gather the hours first, listing several at once (on S3 each listing
 	// is a round trip), so the timeline is allocated once: a day of 2-second
 	// segments is 43,200 items.
@@ -196,10 +191,35 @@ func (s *Selector) Best(ctx context.Context, q Query) (Timeline, error) {
 	if err := g.Wait(); err != nil {
 		return Timeline{}, err
 	}
+	var fingerprint uint64
+	for _, fp := range fps {
+		fingerprint = fingerprint*1099511628211 ^ fp
+	}
+	tl, err := assemble(q, hours)
+	tl.fingerprint = fingerprint
+	return tl, err
+}
+
+// assemble lays out the timeline of q from the winners of consecutive
+// hours, the first being the hour before q.Start's, with wubloader's
+// get_best_segments rules.
+func assemble(q Query, hours [][]Entry) (Timeline, error) {
+	start, end := q.Start.UTC(), q.End.UTC()
+	tl := Timeline{Query: q}
+	var prev *Entry
+	hole := func(from, to time.Time) error {
+		if q.NoHoles {
+			return &HolesError{Stream: q.Stream, Variant: q.Variant, At: from}
+		}
+		if to.Before(from) {
+			to = from
+		}
+		tl.Items = append(tl.Items, Item{Hole: true, Start: from, End: to})
+		return nil
+	}
 	total := 0
-	for i, best := range hours {
+	for _, best := range hours {
 		total += len(best)
-		tl.fingerprint = tl.fingerprint*1099511628211 ^ fps[i]
 	}
 	tl.Items = make([]Item, 0, total+2)
 hours:
@@ -274,14 +294,21 @@ func (s *Selector) hour(ctx context.Context, stream, variant, hour string) ([]En
 	if err != nil {
 		return nil, 0, err
 	}
+	best, fp := s.winners(stream, variant, hour, l)
+	return best, fp, nil
+}
+
+// winners returns the winners of an hour's listing, and the listing's
+// fingerprint, from the cache when the listing has not changed.
+func (s *Selector) winners(stream, variant, hour string, l Listing) ([]Entry, uint64) {
 	key := hourKey{stream, variant, hour}
 	fp := s.fingerprint(l.Segments)
 	if r, ok := s.hours.get(key); ok && r.fingerprint == fp {
-		return r.best, fp, nil
+		return r.best, fp
 	}
 	best := bestByStart(l.Segments)
 	s.hours.put(key, hourResult{fingerprint: fp, best: best})
-	return best, fp, nil
+	return best, fp
 }
 
 // fingerprint identifies a listing by every field that selection reads.

@@ -40,6 +40,9 @@ type HandlerConfig struct {
 //	GET  /playlist/STREAM.m3u8[?start=&end=]                 HLS master playlist
 //	GET  /playlist/STREAM/VARIANT.m3u8[?start=&end=]         HLS media playlist
 //	GET  /cut/STREAM/VARIANT.ts?start=&end=[&allow_holes=]   rough cut
+//	GET  /coverage/                                          coverage page
+//	GET  /coverage/STREAM/VARIANT.png[?start=&end=]          coverage map
+//	GET  /coverage/STREAM/VARIANT.json[?start=&end=]         holes and totals
 //
 // Where wubloader is loose it is strict: JSON is served as
 // application/json, target durations are integers, every path component is
@@ -95,6 +98,8 @@ func NewHandler(store Reader, cfg HandlerConfig) *Handler {
 	h.mux.HandleFunc("GET /playlist/{file}", h.master)
 	h.mux.HandleFunc("GET /playlist/{stream}/{file}", h.media)
 	h.mux.HandleFunc("GET /cut/{stream}/{file}", h.cut)
+	h.mux.HandleFunc("GET /coverage/{$}", h.coveragePage)
+	h.mux.HandleFunc("GET /coverage/{stream}/{file}", h.coverageFile)
 	// wubloader's backfiller also asks for "extras" folders (emotes,
 	// media); an airkeep archive holds none, and an empty list keeps such
 	// a peer's pass going.
