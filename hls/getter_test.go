@@ -9,28 +9,48 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/internal/memnet"
 )
 
 var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
+// In these tests the origin is served on an in-memory network inside a
+// testing/synctest bubble, with every component on one FakeClock:
+// synctest.Wait returns once every goroutine (getters, watchdogs, the HTTP
+// client and server) waits on the clock, so a test moves time and then
+// looks, without polling or sleeping.
+
+// serve starts h on an in-memory network and returns its URL and a client
+// for it; both are closed when the test ends.
+func serve(t *testing.T, h http.Handler) (string, *http.Client) {
+	t.Helper()
+	n := memnet.New()
+	srv := n.NewServer(h)
+	c := n.Client()
+	t.Cleanup(func() {
+		srv.Close()
+		c.CloseIdleConnections()
+	})
+	return srv.URL, c
+}
+
 // testVariant builds a variant outside a running Recorder, so a test can
 // hand its getters jobs directly.
-func testVariant(t *testing.T, clock airkeep.Clock, store archive.Store, cfg Config) (*variant, func()) {
+func testVariant(t *testing.T, clock airkeep.Clock, client *http.Client, store archive.Store, cfg Config) (*variant, func()) {
 	t.Helper()
-	cfg.Stream, cfg.URL, cfg.Store, cfg.Clock = "radio", "http://127.0.0.1/m.m3u8", store, clock
+	cfg.Stream, cfg.URL, cfg.Store, cfg.Clock, cfg.HTTPClient = "radio", "http://127.0.0.1/m.m3u8", store, clock, client
 	cfg.Logger = slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r, err := New(cfg)
 	require.NoError(t, err)
@@ -83,105 +103,176 @@ func readSeg(t *testing.T, store archive.Store, s archive.Segment) []byte {
 	return b
 }
 
-// settle waits, in real time, until no request is in flight and the fake
-// clock's pending timers have stopped changing: the code under test is
-// waiting on the clock. Virtual time never moves meanwhile.
-func settle(clock *airkeep.FakeClock, inflight *atomic.Int32) {
-	stable, last := 0, -1
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline) && stable < 3; {
-		runtime.Gosched()
-		p := clock.Pending()
-		if inflight.Load() == 0 && p == last {
-			stable++
-		} else {
-			stable = 0
-		}
-		last = p
-		time.Sleep(200 * time.Microsecond)
-	}
-}
-
-// wait returns once done is closed, failing after a real-time bound.
-func wait(t *testing.T, done <-chan struct{}) {
-	t.Helper()
+// finished reports whether done is closed once the bubble is idle.
+func finished(done <-chan struct{}) bool {
+	synctest.Wait()
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("getter did not finish")
+		return true
+	default:
+		return false
 	}
 }
 
 var payload = bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
 
-func TestGetterSoftTimeoutStartsParallelAttempt(t *testing.T) {
-	clock := airkeep.NewFakeClock(t0)
-	release := make(chan struct{})
-	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 1 {
-			// The first attempt: headers never come until released.
-			select {
-			case <-release:
-			case <-r.Context().Done():
-				return
-			}
-		}
-		w.Write(payload)
-	}))
-	defer srv.Close()
-	defer close(release)
-	store := archive.NewMemStore()
-	v, stop := testVariant(t, clock, store, Config{})
-	defer stop()
-	done := runGetter(v, Segment{URI: srv.URL + "/a.ts", Duration: 2})
-	// Pending: give-up timer and the first attempt's watchdog.
-	clock.BlockUntil(2)
-	require.Eventually(t, func() bool { return n.Load() == 1 }, 5*time.Second, time.Millisecond)
-	clock.Advance(2 * time.Second) // headers soft timeout: the 2-s segment's duration
-	wait(t, done)
-	require.EqualValues(t, 2, n.Load(), "a second attempt ran while the first waited")
-	c := v.c.Snapshot()
-	require.EqualValues(t, 2, c.Attempts)
-	require.EqualValues(t, 1, c.Full)
-	require.Zero(t, c.Partial, "the slow attempt was cancelled, not kept")
-	entries := listAll(t, store)
-	require.Len(t, entries, 1)
-	require.Equal(t, archive.Hash(sha256.Sum256(payload)), entries[0].Hash)
+// seen is what a deadline test observes: requests the origin received,
+// requests whose client went away before the handler was done, and the
+// files stored by type.
+type seen struct {
+	requests, cut          int
+	full, suspect, partial int
 }
 
-func TestGetterHardTimeoutKeepsPartial(t *testing.T) {
-	clock := airkeep.NewFakeClock(t0)
-	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// TestGetterDeadlines pins each deadline of a segment download on the
+// fake clock: 1 ns before it nothing has happened (no second attempt, no
+// partial, no cut); at it, exactly what it is for happens, once. The
+// segment lasts 2 s, so the soft limits left at 0 are 2 s (headers) and
+// 4 s (body); the hard ones are 60 s and 240 s.
+func TestGetterDeadlines(t *testing.T) {
+	stall := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	half := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
 		w.Write(payload[:20000])
 		w.(http.Flusher).Flush()
-		n.Add(1)
-		<-r.Context().Done() // stall until the client gives up
-	}))
-	defer srv.Close()
-	store := archive.NewMemStore()
-	v, stop := testVariant(t, clock, store, Config{Limits: Limits{Attempts: 1}, Timeouts: Timeouts{GiveUp: 250 * time.Second}})
-	defer stop()
-	done := runGetter(v, Segment{URI: srv.URL + "/a.ts", Duration: 2})
-	require.Eventually(t, func() bool { return n.Load() == 1 }, 5*time.Second, time.Millisecond)
-	var none atomic.Int32 // the stalled request stays in flight: settle on the clock alone
-	for i := 0; i < 240; i++ {
-		settle(clock, &none)
-		clock.Advance(time.Second) // to the body hard timeout
+		<-r.Context().Done()
 	}
-	require.Eventually(t, func() bool { return v.c.Partial.Load() == 1 }, 5*time.Second, time.Millisecond)
-	for i := 0; i < 20; i++ {
-		settle(clock, &none)
-		clock.Advance(time.Second) // past the give-up time
+	whole := func(w http.ResponseWriter, r *http.Request) { w.Write(payload) }
+	tests := []struct {
+		name          string
+		limits        Limits
+		first         func(w http.ResponseWriter, r *http.Request) // later requests get the whole segment
+		at            time.Duration
+		before, after seen
+	}{
+		{
+			name:   "headers soft: a parallel attempt, which wins",
+			first:  stall,
+			at:     2 * time.Second,
+			before: seen{requests: 1},
+			after:  seen{requests: 2, cut: 1, full: 1},
+		},
+		{
+			name:   "headers hard: the attempt is cut, nothing kept",
+			limits: Limits{Attempts: 1},
+			first:  stall,
+			at:     60 * time.Second,
+			before: seen{requests: 1},
+			after:  seen{requests: 1, cut: 1},
+		},
+		{
+			name:   "body soft: a parallel attempt, which wins; the slow one is not kept",
+			first:  half,
+			at:     4 * time.Second,
+			before: seen{requests: 1},
+			after:  seen{requests: 2, cut: 1, full: 1},
+		},
+		{
+			name:   "body hard: the attempt is cut and what arrived kept as partial",
+			limits: Limits{Attempts: 1},
+			first:  half,
+			at:     240 * time.Second,
+			before: seen{requests: 1},
+			after:  seen{requests: 1, cut: 1, partial: 1},
+		},
 	}
-	wait(t, done)
-	entries := listAll(t, store)
-	require.Len(t, entries, 1)
-	require.Equal(t, archive.Partial, entries[0].Type)
-	require.Equal(t, archive.Hash(sha256.Sum256(payload[:20000])), entries[0].Hash, "partial stored under the hash of what arrived")
-	require.Equal(t, payload[:20000], readSeg(t, store, entries[0].Segment))
-	require.Zero(t, v.c.GiveUps.Load(), "something was stored")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				clock := airkeep.NewFakeClock(t0)
+				var mu sync.Mutex
+				var got seen
+				url, client := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					mu.Lock()
+					got.requests++
+					n := got.requests
+					mu.Unlock()
+					if n == 1 {
+						tt.first(w, r)
+					} else {
+						whole(w, r)
+					}
+					if r.Context().Err() != nil {
+						mu.Lock()
+						got.cut++
+						mu.Unlock()
+					}
+				}))
+				store := archive.NewMemStore()
+				v, stop := testVariant(t, clock, client, store, Config{Limits: tt.limits})
+				defer stop()
+				done := runGetter(v, Segment{URI: url + "/a.ts", Duration: 2})
+				look := func() seen {
+					synctest.Wait()
+					mu.Lock()
+					defer mu.Unlock()
+					s := got
+					for _, e := range listAll(t, store) {
+						switch e.Type {
+						case archive.Full:
+							s.full++
+						case archive.Suspect:
+							s.suspect++
+						case archive.Partial:
+							s.partial++
+						}
+					}
+					return s
+				}
+				require.Equal(t, seen{requests: 1}, look(), "the first attempt is waiting")
+				clock.Advance(tt.at - time.Nanosecond)
+				require.Equal(t, tt.before, look(), "1 ns before the deadline")
+				clock.Advance(time.Nanosecond)
+				require.Equal(t, tt.after, look(), "at the deadline")
+				if tt.after.full == 0 {
+					// Let the retry store it, so that the getter ends.
+					for !finished(done) {
+						clock.Advance(time.Second)
+					}
+				}
+				require.True(t, finished(done))
+			})
+		})
+	}
+}
+
+// TestGetterSuspect: a download that took Timeouts.Suspect (59 s) or more
+// is kept as suspect, one that took less as full.
+func TestGetterSuspect(t *testing.T) {
+	for _, tt := range []struct {
+		took time.Duration
+		want archive.Type
+	}{
+		{59*time.Second - time.Nanosecond, archive.Full},
+		{59 * time.Second, archive.Suspect},
+	} {
+		t.Run(tt.took.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				clock := airkeep.NewFakeClock(t0)
+				url, client := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
+					w.Write(payload[:20000])
+					w.(http.Flusher).Flush()
+					timer := clock.NewTimer(tt.took)
+					defer timer.Stop()
+					<-timer.C()
+					w.Write(payload[20000:])
+				}))
+				store := archive.NewMemStore()
+				// One attempt: the body soft limit (4 s) starts no other.
+				v, stop := testVariant(t, clock, client, store, Config{Limits: Limits{Attempts: 1}})
+				defer stop()
+				done := runGetter(v, Segment{URI: url + "/a.ts", Duration: 2})
+				synctest.Wait()
+				clock.Advance(tt.took)
+				require.True(t, finished(done))
+				entries := listAll(t, store)
+				require.Len(t, entries, 1)
+				require.Equal(t, tt.want, entries[0].Type)
+				require.Equal(t, payload, readSeg(t, store, entries[0].Segment))
+			})
+		})
+	}
 }
 
 func TestGetterOutcomes(t *testing.T) {
@@ -311,49 +402,41 @@ func TestGetterOutcomes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := airkeep.NewFakeClock(t0)
-			var n, inflight atomic.Int32
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				inflight.Add(1)
-				defer inflight.Add(-1)
-				k := n.Add(1)
-				tt.handler(int(k), w, r)
-			}))
-			defer srv.Close()
-			store := archive.NewMemStore()
-			cfg := Config{Timeouts: Timeouts{GiveUp: time.Minute}}
-			if strings.Contains(tt.name, "size limit") {
-				cfg.Limits.SegmentBytes = 1000
-			}
-			v, stop := testVariant(t, clock, store, cfg)
-			defer stop()
-			done := runGetter(v, tt.seg(srv.URL))
-			// Drive retries and the give-up time on the fake clock.
-			for i := 0; i < 200; i++ {
-				select {
-				case <-done:
-					i = 200
-				default:
-					settle(clock, &inflight)
+			synctest.Test(t, func(t *testing.T) {
+				clock := airkeep.NewFakeClock(t0)
+				var n atomic.Int32
+				url, client := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					tt.handler(int(n.Add(1)), w, r)
+				}))
+				store := archive.NewMemStore()
+				cfg := Config{Timeouts: Timeouts{GiveUp: time.Minute}}
+				if strings.Contains(tt.name, "size limit") {
+					cfg.Limits.SegmentBytes = 1000
+				}
+				v, stop := testVariant(t, clock, client, store, cfg)
+				defer stop()
+				done := runGetter(v, tt.seg(url))
+				// Drive retries and the give-up time on the fake clock.
+				for i := 0; i < 200 && !finished(done); i++ {
 					clock.Advance(time.Second)
 				}
-			}
-			wait(t, done)
-			entries := listAll(t, store)
-			if tt.giveUp {
-				require.Empty(t, entries)
-				require.EqualValues(t, 1, v.c.GiveUps.Load())
-				return
-			}
-			require.Len(t, entries, len(tt.want))
-			got := map[archive.Type][]byte{}
-			for _, e := range entries {
-				got[e.Type] = readSeg(t, store, e.Segment)
-				require.Equal(t, archive.Hash(sha256.Sum256(got[e.Type])), e.Hash)
-			}
-			for i, typ := range tt.want {
-				require.Equal(t, tt.wantHas[i], got[typ], typ.String())
-			}
+				require.True(t, finished(done), "the getter ended within the give-up time")
+				entries := listAll(t, store)
+				if tt.giveUp {
+					require.Empty(t, entries)
+					require.EqualValues(t, 1, v.c.GiveUps.Load())
+					return
+				}
+				require.Len(t, entries, len(tt.want))
+				got := map[archive.Type][]byte{}
+				for _, e := range entries {
+					got[e.Type] = readSeg(t, store, e.Segment)
+					require.Equal(t, archive.Hash(sha256.Sum256(got[e.Type])), e.Hash)
+				}
+				for i, typ := range tt.want {
+					require.Equal(t, tt.wantHas[i], got[typ], typ.String())
+				}
+			})
 		})
 	}
 }
@@ -361,77 +444,72 @@ func TestGetterOutcomes(t *testing.T) {
 // TestDuplicateGettersStoreOneFile runs two getters for one segment under
 // two URIs (a renewed token), as a hand-over does.
 func TestDuplicateGettersStoreOneFile(t *testing.T) {
-	clock := airkeep.NewFakeClock(t0)
-	gate := make(chan struct{})
-	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 2 {
-			close(gate) // both requests are in flight
-		}
-		<-gate
-		w.Write(payload)
-	}))
-	defer srv.Close()
-	store := archive.NewMemStore()
-	v, stop := testVariant(t, clock, store, Config{})
-	defer stop()
-	d1 := runGetter(v, Segment{URI: srv.URL + "/a.ts?token=1", Duration: 2})
-	d2 := runGetter(v, Segment{URI: srv.URL + "/a.ts?token=2", Duration: 2})
-	wait(t, d1)
-	wait(t, d2)
-	require.Len(t, listAll(t, store), 1)
-	c := v.c.Snapshot()
-	require.EqualValues(t, 1, c.Full)
-	require.EqualValues(t, 1, c.Duplicates)
-	require.EqualValues(t, 1, store.Stats().Snapshot().Duplicates, "the store dropped the second copy")
+	synctest.Test(t, func(t *testing.T) {
+		clock := airkeep.NewFakeClock(t0)
+		gate := make(chan struct{})
+		var n atomic.Int32
+		url, client := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1) == 2 {
+				close(gate) // both requests are in flight
+			}
+			<-gate
+			w.Write(payload)
+		}))
+		store := archive.NewMemStore()
+		v, stop := testVariant(t, clock, client, store, Config{})
+		defer stop()
+		d1 := runGetter(v, Segment{URI: url + "/a.ts?token=1", Duration: 2})
+		d2 := runGetter(v, Segment{URI: url + "/a.ts?token=2", Duration: 2})
+		require.True(t, finished(d1))
+		require.True(t, finished(d2))
+		require.Len(t, listAll(t, store), 1)
+		c := v.c.Snapshot()
+		require.EqualValues(t, 1, c.Full)
+		require.EqualValues(t, 1, c.Duplicates)
+		require.EqualValues(t, 1, store.Stats().Snapshot().Duplicates, "the store dropped the second copy")
 
-	// A third getter for the same segment does not even fetch it.
-	before := n.Load()
-	wait(t, runGetter(v, Segment{URI: srv.URL + "/a.ts?token=3", Duration: 2}))
-	require.Equal(t, before, n.Load())
+		// A third getter for the same segment does not even fetch it.
+		before := n.Load()
+		require.True(t, finished(runGetter(v, Segment{URI: url + "/a.ts?token=3", Duration: 2})))
+		require.Equal(t, before, n.Load())
+	})
 }
 
 func TestShutdownSavesInFlightAsPartial(t *testing.T) {
-	clock := airkeep.NewFakeClock(t0)
-	started := make(chan struct{})
-	var once sync.Once
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, ".m3u8") {
-			w.Write([]byte("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-PROGRAM-DATE-TIME:2026-11-23T09:00:00Z\n#EXTINF:2,\nslow.ts\n"))
-			return
-		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
-		w.Write(payload[:3000])
-		w.(http.Flusher).Flush()
-		once.Do(func() { close(started) })
-		<-r.Context().Done()
-	}))
-	defer srv.Close()
-	store := archive.NewMemStore()
-	rec, err := New(Config{Stream: "radio", URL: srv.URL + "/live.m3u8", Store: store, Clock: clock})
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- rec.Run(ctx) }()
-	<-started
-	cancel()
-	// The shutdown grace (5 s) runs on the clock; drive it.
-	for finished := false; !finished; {
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-			finished = true
-		default:
-			clock.Advance(time.Second)
-			time.Sleep(time.Millisecond)
-		}
-	}
-	entries := listAll(t, store)
-	require.Len(t, entries, 1)
-	require.Equal(t, archive.Partial, entries[0].Type)
-	require.Equal(t, payload[:3000], readSeg(t, store, entries[0].Segment))
-	require.Equal(t, Stopped, rec.State())
-	require.ErrorIs(t, rec.Run(context.Background()), ErrStopped)
+	synctest.Test(t, func(t *testing.T) {
+		clock := airkeep.NewFakeClock(t0)
+		url, client := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, ".m3u8") {
+				w.Write([]byte("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-PROGRAM-DATE-TIME:2026-11-23T09:00:00Z\n#EXTINF:2,\nslow.ts\n"))
+				return
+			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
+			w.Write(payload[:3000])
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}))
+		store := archive.NewMemStore()
+		rec, err := New(Config{Stream: "radio", URL: url + "/live.m3u8", Store: store, Clock: clock, HTTPClient: client})
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- rec.Run(ctx) }()
+		synctest.Wait() // the segment's download has stalled
+		require.EqualValues(t, 1, rec.Status().Total().InFlight)
+		cancel()
+		synctest.Wait()
+		clock.Advance(5*time.Second - time.Nanosecond)
+		synctest.Wait()
+		require.Empty(t, listAll(t, store), "the download may finish during the shutdown grace")
+		clock.Advance(time.Nanosecond) // the grace (Timeouts.Shutdown) is over
+		require.NoError(t, <-done)
+		entries := listAll(t, store)
+		require.Len(t, entries, 1)
+		require.Equal(t, archive.Partial, entries[0].Type)
+		require.Equal(t, payload[:3000], readSeg(t, store, entries[0].Segment))
+		require.Equal(t, Stopped, rec.State())
+		require.ErrorIs(t, rec.Run(context.Background()), ErrStopped)
+	})
 }
 
 // TestSoftTimeoutsFollowTheSegment: soft limits left at 0 scale with the
