@@ -4,12 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -18,20 +18,23 @@ import (
 	"github.com/airkeep/airkeep/archive"
 	"github.com/airkeep/airkeep/hls"
 	"github.com/airkeep/airkeep/hls/hlstest"
+	"github.com/airkeep/airkeep/internal/memnet"
 )
 
-// rig runs a Recorder against an hlstest origin on one FakeClock. The
-// test moves time with drive; between steps it lets real I/O finish.
+// rig runs a Recorder against an hlstest origin on one FakeClock, over an
+// in-memory network, inside a testing/synctest bubble. The test moves time
+// with drive; after each step synctest.Wait lets every goroutine finish
+// what the step set off.
 type rig struct {
 	t        *testing.T
 	clock    *airkeep.FakeClock
 	origin   *hlstest.Origin
-	srv      *httptest.Server
 	store    *archive.MemStore
 	rec      *hls.Recorder
-	inflight atomic.Int64
 	requests atomic.Int64 // requests received, for start
 	hook     atomic.Pointer[func(w http.ResponseWriter, r *http.Request) bool]
+	// as maps each recorded origin variant to its name in the archive.
+	as map[string]string
 
 	mu     sync.Mutex
 	pubs   []hlstest.Published
@@ -61,22 +64,34 @@ func newRig(t *testing.T, ocfg hlstest.Config, rcfg hls.Config) *rig {
 	require.NoError(t, err)
 	r.origin = o
 	h := o.Handler()
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.inflight.Add(1)
-		defer r.inflight.Add(-1)
+	n := memnet.New()
+	srv := n.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.requests.Add(1)
 		if f := r.hook.Load(); f != nil && (*f)(w, req) {
 			return
 		}
 		h.ServeHTTP(w, req)
 	}))
-	t.Cleanup(r.srv.Close)
+	client := n.Client()
+	t.Cleanup(func() {
+		srv.Close()
+		client.CloseIdleConnections()
+	})
 	rcfg.Stream = "radio"
-	rcfg.URL = r.srv.URL + hlstest.MasterPath("demo")
+	rcfg.URL = srv.URL + hlstest.MasterPath("demo")
 	rcfg.Store = r.store
 	rcfg.Clock = r.clock
+	rcfg.HTTPClient = client
 	if rcfg.Variants == nil {
 		rcfg.Variants = []string{"source", "480p"}
+	}
+	r.as = make(map[string]string)
+	for _, v := range rcfg.Variants {
+		for _, ov := range ocfg.Variants {
+			if ov.Name == v {
+				r.as[v] = v
+			}
+		}
 	}
 	if rcfg.Reload.MasterInterval == 0 {
 		rcfg.Reload.MasterInterval = 5 * time.Second
@@ -104,44 +119,17 @@ func (r *rig) start() {
 	r.wg.Add(2)
 	go func() { defer r.wg.Done(); _ = r.origin.Run(ctx) }()
 	go func() { defer r.wg.Done(); r.runErr = r.rec.Run(ctx) }()
-	// The first master fetch happens at once, before any timer: wait for
-	// it in real time, so that a loaded machine cannot let virtual time
-	// move on before Run's goroutine has started.
-	for deadline := time.Now().Add(10 * time.Second); r.requests.Load() == 0; {
-		if time.Now().After(deadline) {
-			r.t.Fatal("the recorder never fetched its master playlist")
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-// settle lets the goroutines under test run until no request is in flight
-// and the fake clock's pending timers stop changing. It waits for real I/O
-// only; virtual time stands still meanwhile.
-func (r *rig) settle() {
-	stable, last := 0, -1
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
-		runtime.Gosched()
-		p := r.clock.Pending()
-		if r.inflight.Load() == 0 && p == last {
-			if stable++; stable >= 3 {
-				return
-			}
-		} else {
-			stable = 0
-		}
-		last = p
-		time.Sleep(200 * time.Microsecond)
-	}
+	synctest.Wait() // the first master fetch happens at once, before any timer
+	require.Positive(r.t, r.requests.Load(), "the recorder fetched its master playlist")
 }
 
 // drive advances the fake clock by step until d has passed.
 func (r *rig) drive(d, step time.Duration) {
 	for end := r.clock.Now().Add(d); r.clock.Now().Before(end); {
-		r.settle()
+		synctest.Wait()
 		r.clock.Advance(step)
 	}
-	r.settle()
+	synctest.Wait()
 }
 
 // finish ends the stream, drives until the capture has drained, stops the
@@ -154,8 +142,16 @@ func (r *rig) finish() hlstest.CheckResult {
 	}
 	require.True(r.t, r.rec.Status().Drained(), "capture did not drain: %+v", r.rec.Status())
 	r.stop()
+	// Every segment published of a recorded variant, under the variant's
+	// name in the archive.
+	var pubs []hlstest.Published
 	r.mu.Lock()
-	pubs := append([]hlstest.Published(nil), r.pubs...)
+	for _, p := range r.pubs {
+		if name, ok := r.as[p.Variant]; ok {
+			p.Variant = name
+			pubs = append(pubs, p)
+		}
+	}
 	r.mu.Unlock()
 	res, err := hlstest.Check(context.Background(), r.store, "radio", "demo", pubs)
 	require.NoError(r.t, err)
@@ -173,7 +169,7 @@ func (r *rig) stop() {
 			require.Equal(r.t, hls.Stopped, r.rec.State())
 			return
 		default:
-			r.settle()
+			synctest.Wait()
 			r.clock.Advance(time.Second) // the shutdown grace runs on the clock
 		}
 	}
@@ -200,6 +196,7 @@ func TestScenarios(t *testing.T) {
 		rec    hls.Config
 		run    time.Duration
 		hook   func(r *rig) func(w http.ResponseWriter, req *http.Request) bool
+		as     map[string]string // origin variant → archive variant, when not the same name
 		check  func(t *testing.T, r *rig, st hls.Status)
 	}{
 		{
@@ -289,10 +286,6 @@ func TestScenarios(t *testing.T) {
 				var stalled atomic.Bool
 				return func(w http.ResponseWriter, req *http.Request) bool {
 					if req.URL.Path == hlstest.MasterPath("demo") && stalled.CompareAndSwap(false, true) {
-						// Not counted in flight, so that the rig's clock
-						// moves on while it hangs.
-						r.inflight.Add(-1)
-						defer r.inflight.Add(1)
 						<-req.Context().Done()
 						return true
 					}
@@ -327,6 +320,7 @@ func TestScenarios(t *testing.T) {
 		{
 			name: "a media playlist URL is recorded as the first variant",
 			rec:  hls.Config{Variants: []string{"main"}},
+			as:   map[string]string{"source": "main"},
 			run:  20 * time.Second,
 			hook: func(r *rig) func(w http.ResponseWriter, req *http.Request) bool {
 				return func(w http.ResponseWriter, req *http.Request) bool {
@@ -346,86 +340,104 @@ func TestScenarios(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t, tt.origin, tt.rec)
-			if tt.hook != nil {
-				r.setHook(tt.hook(r))
-			}
-			r.start()
-			r.drive(tt.run, 100*time.Millisecond)
-			res := r.finish()
-			st := r.rec.Status()
-			if len(st.Variants) == 2 {
+			synctest.Test(t, func(t *testing.T) {
+				r := newRig(t, tt.origin, tt.rec)
+				if tt.as != nil {
+					r.as = tt.as
+				}
+				if tt.hook != nil {
+					r.setHook(tt.hook(r))
+				}
+				r.start()
+				r.drive(tt.run, 100*time.Millisecond)
+				res := r.finish()
+				st := r.rec.Status()
 				require.True(t, res.OK(), "missing %v corrupt %v", res.Missing, res.Corrupt)
-				require.Greater(t, res.Published, 20)
-			}
-			require.Zero(t, st.Total().Lost(), "%+v", st.Total())
-			tt.check(t, r, st)
+				require.Greater(t, res.Published, 8*len(st.Variants), "every recorded variant was checked")
+				require.Zero(t, st.Total().Lost(), "%+v", st.Total())
+				tt.check(t, r, st)
+			})
 		})
 	}
 }
 
 func TestScenarioSequenceResetWithoutEnd(t *testing.T) {
-	// The origin's sequence jumps back to 0 and counts on from there, with
-	// the same URIs and no ENDLIST, as a packager restart can do.
-	r := newRig(t, hlstest.Config{}, hls.Config{Variants: []string{"source"}})
-	var shift atomic.Bool
-	var offset atomic.Int64 // subtracted from the origin's numbers once shifted
-	r.setHook(func(w http.ResponseWriter, req *http.Request) bool {
-		if !shift.Load() || !strings.HasSuffix(req.URL.Path, "/index.m3u8") {
-			return false
-		}
-		rw := httptest.NewRecorder()
-		r.origin.Handler().ServeHTTP(rw, req)
-		lines := strings.Split(rw.Body.String(), "\n")
-		for i, l := range lines {
-			if v, ok := strings.CutPrefix(l, "#EXT-X-MEDIA-SEQUENCE:"); ok {
-				n, _ := strconv.ParseInt(v, 10, 64)
-				offset.CompareAndSwap(0, n)
-				lines[i] = "#EXT-X-MEDIA-SEQUENCE:" + strconv.FormatInt(n-offset.Load(), 10)
+	synctest.Test(t, func(t *testing.T) {
+		// The origin's sequence jumps back to 0 and counts on from there,
+		// with the same URIs and no ENDLIST, as a packager restart can do.
+		r := newRig(t, hlstest.Config{}, hls.Config{Variants: []string{"source"}})
+		var shift atomic.Bool
+		var offset atomic.Int64 // subtracted from the origin's numbers once shifted
+		r.setHook(func(w http.ResponseWriter, req *http.Request) bool {
+			if !shift.Load() || !strings.HasSuffix(req.URL.Path, "/index.m3u8") {
+				return false
+			}
+			rw := httptest.NewRecorder()
+			r.origin.Handler().ServeHTTP(rw, req)
+			lines := strings.Split(rw.Body.String(), "\n")
+			for i, l := range lines {
+				if v, ok := strings.CutPrefix(l, "#EXT-X-MEDIA-SEQUENCE:"); ok {
+					n, err := strconv.ParseInt(v, 10, 64)
+					if err != nil {
+						http.Error(w, "bad sequence from the origin", http.StatusInternalServerError)
+						return true
+					}
+					offset.CompareAndSwap(0, n)
+					lines[i] = "#EXT-X-MEDIA-SEQUENCE:" + strconv.FormatInt(n-offset.Load(), 10)
+				}
+			}
+			w.Header().Set("Content-Type", "application/vnd.apple.mpegurl")
+			_, _ = w.Write([]byte(strings.Join(lines, "\n")))
+			return true
+		})
+		r.start()
+		r.drive(30*time.Second, 100*time.Millisecond)
+		shift.Store(true)
+		r.drive(20*time.Second, 100*time.Millisecond)
+		require.Positive(t, offset.Load(), "the sequence was shifted back")
+		res := r.finish()
+		require.True(t, res.OK(), "missing %v corrupt %v", res.Missing, res.Corrupt)
+		st := r.rec.Status()
+		require.EqualValues(t, 1, st.Total().Resets)
+		require.Equal(t, 1, r.count(hls.EventReset))
+		// Segments listed again under new numbers count as new (URIs can be
+		// reused after a restart), but a full copy at the same start is
+		// already stored: nothing is stored twice.
+		require.Zero(t, st.Total().Lost())
+		require.Zero(t, st.Total().Partial)
+		names := map[time.Time]int{}
+		ctx := t.Context()
+		hours, err := r.store.Hours(ctx, "radio", "source")
+		require.NoError(t, err)
+		for _, h := range hours {
+			l, err := r.store.List(ctx, "radio", "source", h)
+			require.NoError(t, err)
+			for _, e := range l.Segments {
+				names[e.Start]++
 			}
 		}
-		w.Header().Set("Content-Type", "application/vnd.apple.mpegurl")
-		_, _ = w.Write([]byte(strings.Join(lines, "\n")))
-		return true
-	})
-	r.start()
-	r.drive(30*time.Second, 100*time.Millisecond)
-	shift.Store(true)
-	r.drive(20*time.Second, 100*time.Millisecond)
-	r.stop()
-	st := r.rec.Status()
-	require.EqualValues(t, 1, st.Total().Resets)
-	require.Equal(t, 1, r.count(hls.EventReset))
-	// Segments listed again under new numbers count as new (URIs can be
-	// reused after a restart), but a full copy at the same start is
-	// already stored: nothing is stored twice.
-	require.Zero(t, st.Total().Lost())
-	require.Zero(t, st.Total().Partial)
-	names := map[string]int{}
-	hours, _ := r.store.Hours(context.Background(), "radio", "source")
-	for _, h := range hours {
-		l, _ := r.store.List(context.Background(), "radio", "source", h)
-		for _, e := range l.Segments {
-			names[e.Start.String()]++
+		require.Equal(t, res.Published, len(names), "one start per published segment")
+		for start, n := range names {
+			require.Equal(t, 1, n, "one file per start time (%s)", start)
 		}
-	}
-	for start, n := range names {
-		require.Equal(t, 1, n, "one file per start time (%s)", start)
-	}
+	})
 }
 
 // TestMissingVariantIsRetried: a variant the master does not offer is
 // retried while the others record.
 func TestMissingVariantIsRetried(t *testing.T) {
-	r := newRig(t, hlstest.Config{}, hls.Config{Variants: []string{"source", "1080p"}})
-	r.start()
-	r.drive(30*time.Second, 100*time.Millisecond)
-	st := r.rec.Status()
-	r.stop()
-	require.Equal(t, "1080p", st.Variants[0].Name)
-	require.Zero(t, st.Variants[0].Workers)
-	require.Zero(t, st.Variants[0].Segments())
-	require.Equal(t, "source", st.Variants[1].Name)
-	require.Greater(t, st.Variants[1].Full, int64(15))
-	require.Equal(t, hls.Recording, st.State)
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, hlstest.Config{}, hls.Config{Variants: []string{"source", "1080p"}})
+		r.start()
+		r.drive(30*time.Second, 100*time.Millisecond)
+		st := r.rec.Status()
+		require.Equal(t, "1080p", st.Variants[0].Name)
+		require.Zero(t, st.Variants[0].Workers)
+		require.Zero(t, st.Variants[0].Segments())
+		require.Equal(t, "source", st.Variants[1].Name)
+		require.Greater(t, st.Variants[1].Full, int64(15))
+		require.Equal(t, hls.Recording, st.State)
+		res := r.finish()
+		require.True(t, res.OK(), "missing %v corrupt %v", res.Missing, res.Corrupt)
+	})
 }
