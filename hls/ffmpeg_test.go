@@ -21,6 +21,7 @@ import (
 
 	"github.com/airkeep/airkeep/archive"
 	"github.com/airkeep/airkeep/hls"
+	"github.com/airkeep/airkeep/internal/testtool"
 )
 
 // faultyNetwork serves dir like a CDN edge on a bad day: the first request
@@ -105,6 +106,8 @@ func (f *faultyNetwork) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		_, _ = w.Write(body[:len(body)/2])
 		_ = http.NewResponseController(w).Flush()
+		// A real-time stall: this edge serves the real ffmpeg on the wall
+		// clock.
 		select {
 		case <-time.After(f.stall):
 		case <-r.Context().Done():
@@ -149,11 +152,12 @@ func (f *faultyNetwork) notePDTs(body string) {
 // clock and into a DirStore, and checks every segment ffmpeg wrote against
 // the archive: stored whole, byte-exact, under the start time its playlist
 // gave.
+//
+// It needs the real clock: ffmpeg paces its output on the wall clock (-re),
+// so the capture must run on that clock too, and the copier of ffmpeg's
+// files and the edge's stalls wait in real time.
 func TestFFmpegLiveFaultyNetwork(t *testing.T) {
-	ffmpeg, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		t.Skip("ffmpeg not installed")
-	}
+	ffmpeg := testtool.Require(t, "ffmpeg")
 	if testing.Short() {
 		t.Skip("records 30 s of a live stream")
 	}
@@ -207,9 +211,17 @@ func recordFFmpeg(t *testing.T, ffmpeg string, secs, hlsTime, listSize int, dele
 	keepCtx, stopKeeping := context.WithCancel(ctx)
 	go func() {
 		defer close(keepDone)
+		// ffmpeg is another process writing on the wall clock: looking at
+		// its directory every 50 ms is the way to see each file before
+		// delete_segments removes it.
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
 		for keepCtx.Err() == nil {
 			keepSegments(live, truth)
-			time.Sleep(50 * time.Millisecond)
+			select {
+			case <-tick.C:
+			case <-keepCtx.Done():
+			}
 		}
 		keepSegments(live, truth)
 	}()
@@ -244,7 +256,8 @@ func recordFFmpeg(t *testing.T, ffmpeg string, secs, hlsTime, listSize int, dele
 	stopKeeping()
 	<-keepDone
 	// ffmpeg wrote ENDLIST: wait until the capture has seen it and has
-	// nothing in flight.
+	// nothing in flight. Polled: the capture runs on the wall clock, with
+	// ffmpeg.
 	require.Eventually(t, func() bool {
 		st := rec.Status()
 		return st.State != hls.Recording && st.Drained() && st.Total().Full > 0
@@ -274,9 +287,11 @@ func recordFFmpeg(t *testing.T, ffmpeg string, secs, hlsTime, listSize int, dele
 		require.NoError(t, err)
 		s, ok := stored[archive.Hash(sha256.Sum256(b))]
 		require.True(t, ok, "%s (%d bytes) not stored whole; faults injected %v; counters %+v", filepath.Base(p), len(b), edge.injects, rec.Status().Total())
-		if pdt, ok := edge.pdt[filepath.Base(p)]; ok {
-			require.True(t, pdt.Equal(s.Start), "%s stored at %v, its PDT is %v", filepath.Base(p), s.Start, pdt)
-		}
+		// A segment stored whole was listed by a playlist the edge served,
+		// so its PDT is known.
+		pdt, listed := edge.pdt[filepath.Base(p)]
+		require.True(t, listed, "%s stored but never seen in a playlist with a PDT", filepath.Base(p))
+		require.True(t, pdt.Equal(s.Start), "%s stored at %v, its PDT is %v", filepath.Base(p), s.Start, pdt)
 	}
 	require.Len(t, stored, len(segs), "nothing stored as full that ffmpeg did not write")
 	for _, kind := range []string{"segment 500", "segment stall", "segment reset", "playlist 503"} {

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/airkeep/airkeep"
+	"github.com/airkeep/airkeep/internal/testtool"
 )
 
 var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -193,12 +194,10 @@ func TestOriginPublishes(t *testing.T) {
 }
 
 // TestOriginFFmpeg has ffmpeg read four seconds of the live origin: the
-// synthetic transport stream must be one a real demuxer accepts.
+// synthetic transport stream must be one a real demuxer accepts. ffmpeg
+// plays a live stream on the wall clock, so the origin runs on it too.
 func TestOriginFFmpeg(t *testing.T) {
-	ffmpeg, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		t.Skip("ffmpeg not installed")
-	}
+	ffmpeg := testtool.Require(t, "ffmpeg")
 	o, err := New(Config{Variants: []VariantConfig{{Name: "source", Resolution: "640x360", Bandwidth: 300_000}, {Name: "low", Resolution: "320x180", Bandwidth: 100_000}}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(o.Handler())
