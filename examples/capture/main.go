@@ -40,6 +40,7 @@ import (
 	"github.com/airkeep/airkeep/archive/storeurl"
 	"github.com/airkeep/airkeep/hls"
 	"github.com/airkeep/airkeep/hls/hlstest"
+	"github.com/airkeep/airkeep/internal/memnet"
 	"github.com/airkeep/airkeep/internal/progress"
 )
 
@@ -181,6 +182,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runOn(ctx, args, stdout, stderr, nil)
+}
+
+// runOn is run on a given network: nil is the machine's; tests pass an
+// in-memory one, on which the demo origin, the capture's requests and the
+// metrics server all run inside a testing/synctest bubble.
+func runOn(ctx context.Context, args []string, stdout, stderr io.Writer, mem *memnet.Network) error {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -216,13 +224,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var demo *demoOrigin
 	if o.demo {
-		if demo, err = startDemo(o, clock, logger); err != nil {
+		if demo, err = startDemo(o, clock, logger, mem); err != nil {
 			return err
 		}
 		defer demo.close()
 	}
 	// One Recorder per stream; they share connections and per-host limits.
 	client := hls.DefaultHTTPClient(o.perHost)
+	if mem != nil {
+		client = mem.Client()
+	}
 	defer client.CloseIdleConnections()
 	hosts := hls.NewHostLimiter(o.perHost)
 	recs := make([]*hls.Recorder, len(o.streams))
@@ -259,8 +270,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		go func() { defer wg.Done(); _ = demo.origin.Run(runCtx) }()
 	}
 	if o.metrics != "" {
-		ln, err := net.Listen("tcp", o.metrics)
-		if err != nil {
+		var ln net.Listener
+		if mem != nil {
+			ln = mem.Listen()
+		} else if ln, err = net.Listen("tcp", o.metrics); err != nil {
 			return err
 		}
 		srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -389,17 +402,18 @@ func drained(recs []*hls.Recorder) bool {
 	return true
 }
 
-// demoOrigin is the simulated origin of -demo, on loopback.
+// demoOrigin is the simulated origin of -demo, on loopback (in tests, on
+// an in-memory network).
 type demoOrigin struct {
 	origin *hlstest.Origin
-	srv    *httptest.Server
+	close  func()
 	base   string
 	names  []string
 	mu     sync.Mutex
 	pubs   []hlstest.Published
 }
 
-func startDemo(o options, clock airkeep.Clock, logger *slog.Logger) (*demoOrigin, error) {
+func startDemo(o options, clock airkeep.Clock, logger *slog.Logger, mem *memnet.Network) (*demoOrigin, error) {
 	d := &demoOrigin{names: o.streams}
 	cfg := hlstest.Config{
 		Channels: o.streams,
@@ -432,8 +446,13 @@ func startDemo(o options, clock airkeep.Clock, logger *slog.Logger) (*demoOrigin
 		return nil, err
 	}
 	d.origin = origin
-	d.srv = httptest.NewServer(origin.Handler())
-	d.base = d.srv.URL
+	if mem != nil {
+		srv := mem.NewServer(origin.Handler())
+		d.base, d.close = srv.URL, srv.Close
+	} else {
+		srv := httptest.NewServer(origin.Handler())
+		d.base, d.close = srv.URL, srv.Close
+	}
 	logger.Info("demo origin started", "url", d.base+hlstest.MasterPath(o.streams[0]), "channels", len(o.streams), "faults", o.faults, "speed", o.speed)
 	return d, nil
 }
@@ -456,8 +475,6 @@ func (d *demoOrigin) listed() (pubs []hlstest.Published, unlisted int) {
 	}
 	return pubs, unlisted
 }
-
-func (d *demoOrigin) close() { d.srv.Close() }
 
 // progressLine formats the status line: the state, then each variant's
 // segments, bytes, partials and gaps.

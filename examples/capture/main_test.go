@@ -10,18 +10,28 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/airkeep/airkeep/hls/hlstest"
+	"github.com/airkeep/airkeep/internal/memnet"
 	"github.com/airkeep/airkeep/internal/syncbuf"
 )
 
+// TestCaptureDemo runs the demo with every fault for a minute of stream,
+// inside a testing/synctest bubble over an in-memory network: time moves
+// only when every goroutine waits on it, so -speed 20 costs no wall-clock
+// time and a busy machine cannot make the capture late.
 func TestCaptureDemo(t *testing.T) {
+	synctest.Test(t, testCaptureDemo)
+}
+
+func testCaptureDemo(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr syncbuf.Buffer
-	err := run(t.Context(), []string{"-demo", "-faults", "-duration", "60s", "-speed", "20", "-progress", "20s", "-dir", dir}, &stdout, &stderr)
+	err := runOn(t.Context(), []string{"-demo", "-faults", "-duration", "60s", "-speed", "20", "-progress", "20s", "-dir", dir}, &stdout, &stderr, memnet.New())
 	require.NoError(t, err, stderr.String())
 	out := stdout.String()
 	require.Contains(t, out, "capture finished after")
@@ -34,7 +44,9 @@ func TestCaptureDemo(t *testing.T) {
 }
 
 // TestCaptureURL records a real origin by URL and stops on cancel, as on
-// SIGINT: a clean interrupt is a success.
+// SIGINT: a clean interrupt is a success. It is the program's smoke test
+// on the real clock and real sockets, at real speed: it waits, polling the
+// archive directory, for files that appear at the pace of a live stream.
 func TestCaptureURL(t *testing.T) {
 	o, err := hlstest.New(hlstest.Config{Variants: []hlstest.VariantConfig{{Name: "hi", Resolution: "640x360", Bandwidth: 200_000}, {Name: "lo", Resolution: "320x180", Bandwidth: 80_000}}})
 	require.NoError(t, err)
@@ -75,11 +87,15 @@ func TestCaptureURL(t *testing.T) {
 }
 
 // TestCaptureChannels records three channels of the demo origin into a
-// store given by URL.
+// store given by URL, in a synctest bubble as TestCaptureDemo.
 func TestCaptureChannels(t *testing.T) {
+	synctest.Test(t, testCaptureChannels)
+}
+
+func testCaptureChannels(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr syncbuf.Buffer
-	err := run(t.Context(), []string{"-demo", "-channels", "3", "-duration", "20s", "-speed", "10", "-progress", "0", "-nosync", "-store", "file://" + dir}, &stdout, &stderr)
+	err := runOn(t.Context(), []string{"-demo", "-channels", "3", "-duration", "20s", "-speed", "10", "-progress", "0", "-nosync", "-store", "file://" + dir}, &stdout, &stderr, memnet.New())
 	require.NoError(t, err, "%s\n%s", stdout.String(), stderr.String())
 	require.Contains(t, stdout.String(), "3 streams")
 	require.Regexp(t, `check: all \d+ published segments stored byte-exact`, stdout.String())

@@ -5,17 +5,37 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/airkeep/airkeep/internal/syncbuf"
 )
 
+// lineWriter is a syncbuf.Buffer that closes enough once it holds n lines.
+type lineWriter struct {
+	syncbuf.Buffer
+	n      int
+	once   sync.Once
+	enough chan struct{}
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	n, err := w.Buffer.Write(p)
+	if strings.Count(w.String(), "\n") >= w.n {
+		w.once.Do(func() { close(w.enough) })
+	}
+	return n, err
+}
+
+// TestOriginServesAndPublishes runs the origin on a real socket and the
+// real clock at 20 times real speed: eight publications take under a
+// second.
 func TestOriginServesAndPublishes(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr syncbuf.Buffer
+	stdout := lineWriter{n: 8, enough: make(chan struct{})}
+	var stderr syncbuf.Buffer
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
@@ -28,9 +48,11 @@ func TestOriginServesAndPublishes(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
 	require.Contains(t, string(body), "480p/index.m3u8?token=")
-	require.Eventually(t, func() bool {
-		return strings.Count(stdout.String(), "\n") >= 8
-	}, 10*time.Second, 10*time.Millisecond)
+	select {
+	case <-stdout.enough:
+	case err := <-done:
+		t.Fatalf("origin stopped early: %v", err)
+	}
 	cancel()
 	require.NoError(t, <-done)
 	line := strings.SplitN(stdout.String(), "\n", 2)[0]
