@@ -40,8 +40,8 @@ type Config struct {
 	// Observe, if set, is called after each attempt with the samples
 	// recorded or the error that left a gap (to export a gauge, say).
 	Observe func(samples []Sample, err error)
-	Clock    airkeep.Clock // nil means airkeep.SystemClock()
-	Logger   *slog.Logger  // nil means discard
+	Clock   airkeep.Clock // nil means airkeep.SystemClock()
+	Logger  *slog.Logger  // nil means discard
 }
 
 // ConfigError names a bad field of a Config.
