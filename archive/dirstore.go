@@ -55,6 +55,10 @@ type DirStore struct {
 	// unnamed: write segments to O_TMPFILE files, named only when
 	// committed; cleared the first time the file system refuses.
 	unnamed atomic.Bool
+	// fsync flushes a file or folder to stable storage: (*os.File).Sync,
+	// behind a field so that tests can check that every commit syncs,
+	// and in which order with its link.
+	fsync func(*os.File) error
 
 	mu       sync.Mutex
 	reported map[string]bool // bad names already logged
@@ -86,7 +90,7 @@ func NewDirStore(cfg DirConfig) (*DirStore, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &DirStore{root: root, noSync: cfg.NoSync, log: log, reported: make(map[string]bool), listings: newLRU[hourKey, *cachedListing](orDefault(cfg.CacheHours, 512))}
+	d := &DirStore{root: root, noSync: cfg.NoSync, log: log, fsync: (*os.File).Sync, reported: make(map[string]bool), listings: newLRU[hourKey, *cachedListing](orDefault(cfg.CacheHours, 512))}
 	d.unnamed.Store(procFDs())
 	return d, nil
 }
@@ -116,7 +120,7 @@ func (d *DirStore) Create(ctx context.Context, seg Segment) (SegmentWriter, erro
 	if errors.Is(err, fs.ErrNotExist) {
 		// The hour's first segment: make its folder. Trying first saves a
 		// stat on every other segment.
-		if err = os.MkdirAll(dir, 0o755); err == nil {
+		if err = d.makeDir(dir); err == nil {
 			f, named, err = d.openTemp(dir)
 		}
 	}
@@ -196,7 +200,7 @@ func (w *dirWriter) Commit(ctx context.Context, typ Type) (Segment, error) {
 		return Segment{}, fmt.Errorf("archive: commit %s: %w", seg.Path(), err)
 	}
 	if !w.store.noSync {
-		if err := w.f.Sync(); err != nil {
+		if err := w.store.fsync(w.f); err != nil {
 			return fail(err)
 		}
 	}
@@ -218,7 +222,7 @@ func (w *dirWriter) Commit(ctx context.Context, typ Type) (Segment, error) {
 		os.Remove(tmp)
 	}
 	if !dup && !w.store.noSync {
-		if err := syncDir(w.dir); err != nil {
+		if err := w.store.syncDir(w.dir); err != nil {
 			return fail(err)
 		}
 	}
@@ -290,12 +294,34 @@ func linkNoReplace(tmp, final string) (dup bool, err error) {
 	return false, err
 }
 
-func syncDir(dir string) error {
+// makeDir creates an hour folder, and the stream and variant folders above
+// it if needed, then syncs the folders whose entries may have changed: the
+// commit syncs only the hour folder, so without this a power cut could
+// lose a new hour, and the segments committed into it, whole.
+func (d *DirStore) makeDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if d.noSync {
+		return nil
+	}
+	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
+		if err := d.syncDir(p); err != nil {
+			return err
+		}
+		if p == d.root || p == filepath.Dir(p) {
+			return nil
+		}
+	}
+}
+
+// syncDir makes the names created in dir durable.
+func (d *DirStore) syncDir(dir string) error {
 	f, err := os.Open(dir)
 	if err != nil {
 		return err
 	}
-	err = f.Sync()
+	err = d.fsync(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -471,10 +497,13 @@ func (d *DirStore) Tombstone(ctx context.Context, seg Segment) error {
 		return err
 	}
 	dir := d.hourDir(seg.Stream, seg.Variant, seg.Hour())
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("archive: tombstone %s: %w", seg.Path(), err)
-	}
 	f, err := os.CreateTemp(dir, tempPrefix+"*"+tempSuffix)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A tombstone that comes before any segment of its hour.
+		if err = d.makeDir(dir); err == nil {
+			f, err = os.CreateTemp(dir, tempPrefix+"*"+tempSuffix)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("archive: tombstone %s: %w", seg.Path(), err)
 	}
@@ -491,7 +520,7 @@ func (d *DirStore) Tombstone(ctx context.Context, seg Segment) error {
 		return nil
 	}
 	if !d.noSync {
-		if err := syncDir(dir); err != nil {
+		if err := d.syncDir(dir); err != nil {
 			return fmt.Errorf("archive: tombstone %s: %w", seg.Path(), err)
 		}
 	}

@@ -1,8 +1,6 @@
 package archive_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,17 +14,6 @@ func newDirStore(t *testing.T) *archive.DirStore {
 	s, err := archive.NewDirStore(archive.DirConfig{Root: t.TempDir()})
 	require.NoError(t, err)
 	return s
-}
-
-func TestDirStoreConformance(t *testing.T) {
-	archivetest.Run(t, archivetest.Harness{
-		New: func(t *testing.T) archive.Store { return newDirStore(t) },
-		PutRaw: func(t *testing.T, s archive.Store, rel string, data []byte) {
-			p := filepath.Join(s.(*archive.DirStore).Root(), filepath.FromSlash(rel))
-			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-			require.NoError(t, os.WriteFile(p, data, 0o644))
-		},
-	})
 }
 
 func TestMemStoreConformance(t *testing.T) {
