@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"sort"
@@ -67,5 +68,5 @@ func TestVerifyStopsWithContext(t *testing.T) {
 	ctx, cancel := contextWithCancel(t)
 	cancel()
 	_, err := archive.Verify(ctx, s, archive.VerifyConfig{}, func(archive.Problem) {})
-	require.Error(t, err)
+	require.ErrorIs(t, err, context.Canceled)
 }

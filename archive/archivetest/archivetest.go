@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -452,19 +453,29 @@ func testConcurrentDifferentSegments(t *testing.T, h Harness) {
 }
 
 // Readers listing and reading while writers commit never see a partial
-// file under a final name.
+// file under a final name. The writer waits, now and then, until the
+// reader has read a listing holding everything committed so far, so that
+// reads provably happen between commits even on a store fast enough to
+// finish the writes before the reader starts.
 func testReadersDuringWrites(t *testing.T, h Harness) {
 	s := h.New(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	const segments = 40
+	const segments, every = 40, 8
 	want := make(map[archive.Hash][]byte)
 	datas := make([][]byte, segments)
 	for i := range datas {
 		datas[i] = payload(64<<10+i, byte(i))
 		want[sha256.Sum256(datas[i])] = datas[i]
 	}
+	var (
+		committed atomic.Int64 // segments the writer has committed
+		reads     atomic.Int64 // segments read whole, in all
+		during    atomic.Int64 // of which read before the last commit
+		seen      = make(chan int, 1)
+	)
 	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }() // also when the test fails early
 	readerErr := make(chan error, 1)
 	wg.Add(1)
 	go func() {
@@ -496,11 +507,25 @@ func testReadersDuringWrites(t *testing.T, h Harness) {
 					readerErr <- fmt.Errorf("read %s: %d bytes, err %v, size %d", e.Path(), len(b), err, e.Size)
 					return
 				}
+				reads.Add(1)
+				if committed.Load() < segments {
+					during.Add(1)
+				}
+			}
+			// Tell the writer how far this pass got; a stale value in the
+			// buffer is replaced by the next pass's.
+			select {
+			case seen <- len(l.Segments):
+			default:
 			}
 		}
 	}()
 	for i, data := range datas {
 		Write(t, s, seg(time.Duration(i)*2*time.Second), archive.Full, data)
+		committed.Add(1)
+		if (i+1)%every == 0 && i+1 < segments {
+			waitSeen(t, seen, readerErr, i+1)
+		}
 	}
 	cancel()
 	wg.Wait()
@@ -508,6 +533,26 @@ func testReadersDuringWrites(t *testing.T, h Harness) {
 	case err := <-readerErr:
 		t.Fatal(err)
 	default:
+	}
+	require.GreaterOrEqual(t, during.Load(), int64(every), "reads happened between commits")
+	require.GreaterOrEqual(t, reads.Load(), during.Load())
+}
+
+// waitSeen waits until the reader has read a listing of at least n
+// segments.
+func waitSeen(t *testing.T, seen <-chan int, readerErr chan error, n int) {
+	t.Helper()
+	for {
+		select {
+		case got := <-seen:
+			if got >= n {
+				return
+			}
+		case err := <-readerErr:
+			t.Fatal(err)
+		case <-t.Context().Done():
+			t.Fatal("the reader never saw the segments committed")
+		}
 	}
 }
 
