@@ -16,7 +16,9 @@ import (
 // artist, album, label, ISRC, program, diffusion, source.
 type AsRunEntry struct {
 	LogID int64
-	Event LogType
+	// ParentLogID is, for a track, the log of the sound it is part of.
+	ParentLogID int64
+	Event       LogType
 	// Start is when the event happened on air.
 	Start time.Time
 	// End is when the sound or track left the air: the start of what
@@ -61,7 +63,7 @@ func AsRun(ctx context.Context, st Store, stationID int64, from, to time.Time) (
 	out := make([]AsRunEntry, 0, len(logs))
 	parents := make([]int64, 0, len(logs)) // parent log id of each entry; 0 for sounds
 	for _, l := range logs {
-		e := AsRunEntry{LogID: l.ID, Event: l.Type, Start: l.Date, Source: l.Source, Comment: l.Comment, DiffusionID: l.DiffusionID}
+		e := AsRunEntry{LogID: l.ID, ParentLogID: l.ParentID, Event: l.Type, Start: l.Date, Source: l.Source, Comment: l.Comment, DiffusionID: l.DiffusionID}
 		if l.Type == LogOnAir && l.ParentID == 0 {
 			e.URI, e.Comment = l.Comment, ""
 		}
