@@ -528,8 +528,13 @@ func (d *DirStore) Tombstone(ctx context.Context, seg Segment) error {
 	return nil
 }
 
-// RemoveHour deletes every file of an hour folder except its tombstones,
-// and the folder itself once it is empty.
+// RemoveHour deletes an hour folder, keeping its tombstones. The folder is
+// first renamed aside, atomically, to a hidden name that every listing
+// skips (wubloader's too), so that a crash at any point leaves the hour
+// either whole or gone, never half-listed: the tombstones are then moved
+// back into a new folder of the hour's name, and the renamed folder is
+// deleted. A folder left aside by a crash is finished by the next
+// RemoveHour or CleanTemp of its variant.
 func (d *DirStore) RemoveHour(ctx context.Context, stream, variant, hour string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -537,9 +542,46 @@ func (d *DirStore) RemoveHour(ctx context.Context, stream, variant, hour string)
 	if err := ValidateHourPath(stream, variant, hour); err != nil {
 		return err
 	}
-	dir := d.hourDir(stream, variant, hour)
 	defer d.listings.forget(hourKey{stream, variant, hour})
-	entries, err := os.ReadDir(dir)
+	dir := d.hourDir(stream, variant, hour)
+	aside := filepath.Join(d.root, stream, variant, removingPrefix+hour+removingSuffix)
+	if err := os.Rename(dir, aside); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return d.finishRemoval(stream, variant, hour)
+		}
+		// An aside folder from an earlier crash is in the way: finish
+		// it first, then this one.
+		if _, serr := os.Stat(aside); serr == nil {
+			if ferr := d.finishRemoval(stream, variant, hour); ferr != nil {
+				return ferr
+			}
+			err = os.Rename(dir, aside)
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("archive: remove hour %s/%s/%s: %w", stream, variant, hour, err)
+		}
+	}
+	if !d.noSync {
+		if err := syncDir(filepath.Dir(dir)); err != nil {
+			return fmt.Errorf("archive: remove hour %s/%s/%s: %w", stream, variant, hour, err)
+		}
+	}
+	return d.finishRemoval(stream, variant, hour)
+}
+
+// Hour folders being removed are renamed to .removing-HOUR.tmp: hidden, and
+// never a valid hour.
+const (
+	removingPrefix = ".removing-"
+	removingSuffix = ".tmp"
+)
+
+// finishRemoval moves the tombstones (and any foreign sub-folder) of an
+// hour renamed aside back into the hour's folder and deletes the rest.
+func (d *DirStore) finishRemoval(stream, variant, hour string) error {
+	dir := d.hourDir(stream, variant, hour)
+	aside := filepath.Join(d.root, stream, variant, removingPrefix+hour+removingSuffix)
+	entries, err := os.ReadDir(aside)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -547,18 +589,35 @@ func (d *DirStore) RemoveHour(ctx context.Context, stream, variant, hour string)
 		return fmt.Errorf("archive: remove hour %s/%s/%s: %w", stream, variant, hour, err)
 	}
 	var errs []error
-	kept := 0
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".tombstone") || e.IsDir() {
-			kept++
+		keep := e.IsDir() || (strings.HasSuffix(e.Name(), ".tombstone") && e.Type().IsRegular())
+		if !keep {
 			continue
 		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		from, to := filepath.Join(aside, e.Name()), filepath.Join(dir, e.Name())
+		if e.IsDir() {
+			// Foreign sub-folders are not ours to delete.
+			if err := os.Rename(from, to); err != nil && !errors.Is(err, fs.ErrExist) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		// A tombstone already back (a crash after moving it) wins.
+		if _, err := linkNoReplace(from, to); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if kept == 0 && len(errs) == 0 {
-		if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if len(errs) == 0 {
+		if !d.noSync {
+			if err := syncDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		}
+		if err := os.RemoveAll(aside); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -568,8 +627,30 @@ func (d *DirStore) RemoveHour(ctx context.Context, stream, variant, hour string)
 	return nil
 }
 
+// finishRemovals finishes every removal of a variant that a crash left
+// aside.
+func (d *DirStore) finishRemovals(stream, variant string) error {
+	entries, err := os.ReadDir(filepath.Join(d.root, stream, variant))
+	if err != nil {
+		return nil // nothing to finish; listing errors surface elsewhere
+	}
+	var errs []error
+	for _, e := range entries {
+		hour, ok := strings.CutPrefix(e.Name(), removingPrefix)
+		if hour, ok = strings.CutSuffix(hour, removingSuffix); !ok || !e.IsDir() {
+			continue
+		}
+		if _, err := ParseHour(hour); err != nil {
+			continue
+		}
+		errs = append(errs, d.finishRemoval(stream, variant, hour))
+	}
+	return errors.Join(errs...)
+}
+
 // CleanTemp removes temporary files older than maxAge that crashed writers
-// left behind: airkeep's hidden ones and wubloader's NAME-temp-UUID.ts. The
+// left behind: airkeep's hidden ones and wubloader's NAME-temp-UUID.ts; and
+// it finishes removals of hours (RemoveHour) that a crash interrupted. The
 // owner of a DirStore calls it at start-up, with maxAge well above the
 // longest write (a segment download gives up after 20 minutes), so that a
 // write still in progress elsewhere is never touched. It returns how many
@@ -586,6 +667,9 @@ func (d *DirStore) CleanTemp(ctx context.Context, maxAge time.Duration, now time
 			return removed, err
 		}
 		for _, v := range variants {
+			if err := d.finishRemovals(s, v); err != nil {
+				return removed, err
+			}
 			hours, err := d.Hours(ctx, s, v)
 			if err != nil {
 				return removed, err

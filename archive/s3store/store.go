@@ -338,6 +338,10 @@ func (s *Store) fetchHour(ctx context.Context, k hourKey) (archive.Listing, erro
 	if !sort.SliceIsSorted(files, func(i, j int) bool { return files[i].Name < files[j].Name }) {
 		sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	}
+	if hasRemovalMark(files) {
+		// A removal was cut short: the hour is going, so it is gone.
+		files = tombstonesOnly(files)
+	}
 	l := archive.NewListing(k.stream, k.variant, k.hour, files, &s.stats)
 	s.reportBad(k, l.Bad)
 	if s.cache != nil {
@@ -444,9 +448,37 @@ func (s *Store) exists(ctx context.Context, key string, want int64) bool {
 	return true
 }
 
+// removalMark is the hidden object RemoveHour writes into an hour before
+// deleting anything and deletes last: while it is there, the hour lists as
+// gone (its tombstones only), so that a removal cut short by a crash never
+// leaves the hour half-listed. The next RemoveHour of the hour finishes it.
+// wubloader's listings skip hidden names.
+const removalMark = ".airkeep-removing"
+
+func hasRemovalMark(files []archive.RawEntry) bool {
+	for _, f := range files {
+		if f.Name == removalMark {
+			return true
+		}
+	}
+	return false
+}
+
+func tombstonesOnly(files []archive.RawEntry) []archive.RawEntry {
+	var out []archive.RawEntry
+	for _, f := range files {
+		if strings.HasSuffix(f.Name, ".tombstone") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // RemoveHour deletes every object of an hour except its tombstones, with
-// multi-object deletes of up to 1000 keys. Objects under deeper prefixes
-// are left alone, as DirStore leaves sub-folders.
+// multi-object deletes of up to 1000 keys. A hidden mark written first and
+// deleted last makes the hour list as gone from the first deletion on
+// (see removalMark). Objects under deeper prefixes are left alone, as
+// DirStore leaves sub-folders.
 func (s *Store) RemoveHour(ctx context.Context, stream, variant, hour string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -465,13 +497,30 @@ func (s *Store) RemoveHour(ctx context.Context, stream, variant, hour string) er
 	}
 	pending := make([]string, 0, len(files))
 	for _, f := range files {
-		if !strings.HasSuffix(f.Name, ".tombstone") {
+		if !strings.HasSuffix(f.Name, ".tombstone") && f.Name != removalMark {
 			pending = append(pending, prefix+f.Name)
 		}
 	}
-	if len(pending) == 0 {
-		return nil
+	if len(pending) > 0 {
+		if _, err := s.putIfAbsent(ctx, prefix+removalMark, 0, emptySHA256, "", func() io.Reader { return http.NoBody }); err != nil {
+			return err
+		}
+		if s.cache != nil {
+			s.cache.invalidate(k)
+		}
+		if err := s.removeKeys(ctx, prefix, pending); err != nil {
+			return err
+		}
 	}
+	if hasRemovalMark(files) || len(pending) > 0 {
+		return s.removeKeys(ctx, prefix, []string{prefix + removalMark})
+	}
+	return nil
+}
+
+// removeKeys deletes keys with multi-object deletes, retrying what fails
+// transiently.
+func (s *Store) removeKeys(ctx context.Context, prefix string, pending []string) error {
 	return s.retry(ctx, "delete", prefix, func() error {
 		objects := func(yield func(minio.ObjectInfo) bool) {
 			for _, key := range pending {

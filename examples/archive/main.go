@@ -5,6 +5,8 @@
 //	archive best -dir DIR -stream S -variant V -start T -end T
 //	archive verify -dir DIR [-workers N]
 //	archive cut -dir DIR -stream S -variant V -start T -end T [-allow-holes] > out.ts
+//	archive coverage -dir DIR -stream S -variant V [-start T -end T] [-nodes URL,URL]
+//	archive prune -dir DIR -older-than 720h [-dry-run] [-streams a,b] [-variants a,b]
 //	archive demo -dir DIR
 //
 // Every command takes -store URL in place of -dir DIR: a path, file://PATH,
@@ -40,6 +42,8 @@ commands:
   best    print the best-segment timeline of a range (paths, and HOLE START END)
   verify  re-hash every segment; print mismatches and bad names; exit 1 if any
   cut     write the rough cut of a range to stdout
+  coverage  print the coverage of a range hour by hour, and its holes
+  prune   delete whole hours older than a cutoff (retention)
   demo    write a small sample archive and show it
 
 Run "archive COMMAND -h" for the flags of a command.
@@ -93,6 +97,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd, args := args[0], args[1:]
 	commands := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"ls": runLs, "best": runBest, "verify": runVerify, "cut": runCut, "demo": runDemo,
+		"coverage": runCoverage, "prune": runPrune,
 	}
 	runCmd, ok := commands[cmd]
 	if !ok {
