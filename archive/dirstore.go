@@ -562,7 +562,7 @@ func (d *DirStore) RemoveHour(ctx context.Context, stream, variant, hour string)
 		}
 	}
 	if !d.noSync {
-		if err := syncDir(filepath.Dir(dir)); err != nil {
+		if err := d.syncDir(filepath.Dir(dir)); err != nil {
 			return fmt.Errorf("archive: remove hour %s/%s/%s: %w", stream, variant, hour, err)
 		}
 	}
@@ -594,7 +594,7 @@ func (d *DirStore) finishRemoval(stream, variant, hour string) error {
 		if !keep {
 			continue
 		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := d.makeDir(dir); err != nil {
 			errs = append(errs, err)
 			break
 		}
@@ -613,7 +613,7 @@ func (d *DirStore) finishRemoval(stream, variant, hour string) error {
 	}
 	if len(errs) == 0 {
 		if !d.noSync {
-			if err := syncDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := d.syncDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, err)
 			}
 		}
