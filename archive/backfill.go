@@ -34,10 +34,19 @@ type BackfillConfig struct {
 	Self string
 	// Streams and Variants restrict what is backfilled. Empty means all.
 	Streams, Variants []string
-	// Window is how far back hours are backfilled. 0 means two weeks.
+	// Window is how far back hours are backfilled: an hour that ended
+	// more than Window ago is left alone. 0 means two weeks.
 	Window time.Duration
+	// Start, when set, also leaves alone every hour that ended at or
+	// before it: give it the retention cutoff (PruneConfig.Cutoff) so
+	// that backfill never fetches again from peers what retention
+	// removed. Both bounds are checked again before each hour, since a
+	// pass can take long.
+	Start time.Time
 	// RecentCutoff skips segments that started less than this long ago;
-	// the local capture may still be fetching them. 0 means 120 s.
+	// the local capture may still be fetching them. 0 means 120 s;
+	// NoRecentCutoff fetches every segment however recent (a node that
+	// captures nothing, or a test).
 	RecentCutoff time.Duration
 	// PerPeer bounds the downloads running at once from one peer. 0 means 5.
 	PerPeer int
@@ -66,6 +75,10 @@ type BackfillConfig struct {
 	// rejected, from several goroutines at once.
 	Observer func(BackfillEvent)
 }
+
+// NoRecentCutoff, as BackfillConfig.RecentCutoff, skips no segment for
+// being recent. (A zero RecentCutoff means the default, 120 s.)
+const NoRecentCutoff time.Duration = -1
 
 // BackfillEvent reports one thing a backfill did with a remote name.
 type BackfillEvent struct {
@@ -104,6 +117,14 @@ type Backfiller struct {
 	stats struct {
 		fetched, bytes, tombstones, skipped, rejected, mismatches, errors atomic.Int64
 	}
+
+	// Peers are passed over at once and often hold the same segments: a
+	// segment is fetched from one at a time (claims), and one fetched
+	// lately is not fetched again from another peer whose listing was
+	// compared before it arrived (fetched).
+	claimMu sync.Mutex
+	claims  map[string]bool
+	fetched *lru[string, struct{}]
 }
 
 // NewBackfiller returns a Backfiller writing into store.
@@ -132,7 +153,7 @@ func NewBackfiller(store ReadWriter, cfg BackfillConfig) (*Backfiller, error) {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"Window", cfg.Window}, {"RecentCutoff", cfg.RecentCutoff}, {"Interval", cfg.Interval}, {"PeerInterval", cfg.PeerInterval}, {"ListTimeout", cfg.ListTimeout}, {"SegmentTimeout", cfg.SegmentTimeout}} {
+	}{{"Window", cfg.Window}, {"Interval", cfg.Interval}, {"PeerInterval", cfg.PeerInterval}, {"ListTimeout", cfg.ListTimeout}, {"SegmentTimeout", cfg.SegmentTimeout}} {
 		if d.v < 0 {
 			return nil, &ConfigError{Field: d.name, Reason: "negative"}
 		}
@@ -141,7 +162,14 @@ func NewBackfiller(store ReadWriter, cfg BackfillConfig) (*Backfiller, error) {
 		return nil, &ConfigError{Field: "PerPeer/MaxListingBytes/MaxSegmentBytes", Reason: "negative"}
 	}
 	cfg.Window = orDuration(cfg.Window, 14*24*time.Hour)
-	cfg.RecentCutoff = orDuration(cfg.RecentCutoff, 120*time.Second)
+	switch {
+	case cfg.RecentCutoff == NoRecentCutoff:
+		cfg.RecentCutoff = 0
+	case cfg.RecentCutoff < 0:
+		return nil, &ConfigError{Field: "RecentCutoff", Reason: "negative; NoRecentCutoff turns it off"}
+	default:
+		cfg.RecentCutoff = orDuration(cfg.RecentCutoff, 120*time.Second)
+	}
 	cfg.Interval = orDuration(cfg.Interval, 120*time.Second)
 	cfg.PeerInterval = orDuration(cfg.PeerInterval, 30*time.Second)
 	cfg.ListTimeout = orDuration(cfg.ListTimeout, 10*time.Second)
@@ -153,7 +181,10 @@ func NewBackfiller(store ReadWriter, cfg BackfillConfig) (*Backfiller, error) {
 	if cfg.MaxSegmentBytes == 0 {
 		cfg.MaxSegmentBytes = 512 << 20
 	}
-	b := &Backfiller{store: store, cfg: cfg, clock: airkeep.OrSystem(cfg.Clock), log: cfg.Logger, client: cfg.HTTPClient}
+	b := &Backfiller{
+		store: store, cfg: cfg, clock: airkeep.OrSystem(cfg.Clock), log: cfg.Logger, client: cfg.HTTPClient,
+		claims: make(map[string]bool), fetched: newLRU[string, struct{}](1 << 16),
+	}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
@@ -406,11 +437,10 @@ func (b *Backfiller) passVariant(ctx context.Context, peer, stream, variant stri
 	if err != nil {
 		return err
 	}
-	oldest := b.clock.Now().UTC().Truncate(time.Hour).Add(-b.cfg.Window)
 	var valid []string
 	seen := make(map[string]bool, len(hours))
 	for _, h := range hours {
-		t, err := ParseHour(h)
+		_, err := ParseHour(h)
 		if err == nil && seen[h] {
 			err = errors.New("listed more than once")
 		}
@@ -419,7 +449,7 @@ func (b *Backfiller) passVariant(ctx context.Context, peer, stream, variant stri
 			continue
 		}
 		seen[h] = true
-		if !t.Before(oldest) {
+		if b.wanted(h) {
 			valid = append(valid, h)
 		}
 	}
@@ -431,11 +461,25 @@ func (b *Backfiller) passVariant(ctx context.Context, peer, stream, variant stri
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if !b.wanted(h) {
+			break // the window moved on during the pass; older hours too
+		}
 		if err := b.passHour(ctx, peer, stream, variant, h); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// wanted reports whether hour h is within the window and after Start: it
+// ends after both.
+func (b *Backfiller) wanted(h string) bool {
+	t, err := ParseHour(h)
+	if err != nil {
+		return false
+	}
+	end := t.Add(time.Hour)
+	return end.After(b.clock.Now().Add(-b.cfg.Window)) && (b.cfg.Start.IsZero() || end.After(b.cfg.Start))
 }
 
 func (b *Backfiller) passHour(ctx context.Context, peer, stream, variant, hour string) error {
@@ -520,11 +564,41 @@ func (b *Backfiller) passHour(ctx context.Context, peer, stream, variant, hour s
 	g.SetLimit(b.cfg.PerPeer)
 	for _, seg := range missing {
 		g.Go(func() error {
-			b.fetch(gctx, peer, seg)
+			path := seg.Path()
+			if !b.claim(path) {
+				b.event(BackfillEvent{Peer: peer, Kind: "skipped", Path: path, Reason: "fetched from another peer"})
+				return gctx.Err()
+			}
+			b.release(path, b.fetch(gctx, peer, seg))
 			return gctx.Err()
 		})
 	}
 	return g.Wait()
+}
+
+// claim reserves path for one download, unless another is under way or
+// one succeeded lately.
+func (b *Backfiller) claim(path string) bool {
+	b.claimMu.Lock()
+	defer b.claimMu.Unlock()
+	if b.claims[path] {
+		return false
+	}
+	if _, ok := b.fetched.get(path); ok {
+		return false
+	}
+	b.claims[path] = true
+	return true
+}
+
+// release ends a download of path; a failed one lets another peer try.
+func (b *Backfiller) release(path string, ok bool) {
+	b.claimMu.Lock()
+	defer b.claimMu.Unlock()
+	delete(b.claims, path)
+	if ok {
+		b.fetched.put(path, struct{}{})
+	}
 }
 
 func sameWithin(held []Segment, seg Segment, eps time.Duration) bool {
@@ -541,8 +615,8 @@ func sameWithin(held []Segment, seg Segment, eps time.Duration) bool {
 }
 
 // fetch downloads one segment into the store, committing it only if its
-// bytes hash to its name.
-func (b *Backfiller) fetch(ctx context.Context, peer string, seg Segment) {
+// bytes hash to its name. It reports whether the segment is now stored.
+func (b *Backfiller) fetch(ctx context.Context, peer string, seg Segment) bool {
 	path := seg.Path()
 	fail := func(kind, reason string) {
 		b.event(BackfillEvent{Peer: peer, Kind: kind, Path: path, Reason: reason})
@@ -553,50 +627,51 @@ func (b *Backfiller) fetch(ctx context.Context, peer string, seg Segment) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		fail("error", err.Error())
-		return
+		return false
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {
 		fail("error", err.Error())
-		return
+		return false
 	}
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
 		fail("skipped", "gone from the peer")
-		return
+		return false
 	case resp.StatusCode != http.StatusOK:
 		fail("error", "peer answered "+resp.Status)
-		return
+		return false
 	case resp.ContentLength > b.cfg.MaxSegmentBytes:
 		fail("rejected", fmt.Sprintf("%d bytes, over the %d-byte bound", resp.ContentLength, b.cfg.MaxSegmentBytes))
-		return
+		return false
 	}
 	w, err := b.store.Create(ctx, seg)
 	if err != nil {
 		fail("error", err.Error())
-		return
+		return false
 	}
 	n, err := io.Copy(w, io.LimitReader(resp.Body, b.cfg.MaxSegmentBytes+1))
 	switch {
 	case err != nil:
 		w.Abort()
 		fail("error", "download: "+err.Error())
-		return
+		return false
 	case n > b.cfg.MaxSegmentBytes:
 		w.Abort()
 		fail("rejected", fmt.Sprintf("body over the %d-byte bound", b.cfg.MaxSegmentBytes))
-		return
+		return false
 	case w.Hash() != seg.Hash:
 		w.Abort()
 		fail("mismatch", "bytes hash to "+w.Hash().String())
-		return
+		return false
 	}
 	if _, err := w.Commit(ctx, seg.Type); err != nil {
 		fail("error", err.Error())
-		return
+		return false
 	}
 	b.event(BackfillEvent{Peer: peer, Kind: "fetched", Path: path, Bytes: n})
+	return true
 }
 
 // listRemote GETs a JSON array of names from a peer, bounded in size and

@@ -2,6 +2,8 @@
 // archived or wubloader's restreamer), verifying every segment's hash.
 //
 //	backfill -dir ./segments -nodes http://node2:8000,http://node3:8000 [-once] [-streams a,b]
+//	backfill -dir ./segments -nodes http://node2:8000 -window 720h   # as archive prune -older-than 720h
+//	backfill -dir ./segments -nodes http://node2:8000 -start 2026-11-01T00:00:00Z -recent-cutoff 0
 //	backfill -store 's3://bucket/prefix?endpoint=127.0.0.1:7070&insecure=1' -nodes http://node2:8000
 //
 // It prints one line per remote segment it fetched, skipped or rejected:
@@ -31,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/archive"
 	"github.com/airkeep/airkeep/archive/storeurl"
 )
@@ -49,6 +52,10 @@ func main() {
 }
 
 type usageError struct{ error }
+
+// clock is the time backfill compares segments with. Tests set a fake one,
+// on their data's day.
+var clock airkeep.Clock = airkeep.SystemClock()
 
 func list(s string) []string {
 	var out []string
@@ -69,7 +76,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	once := fs.Bool("once", false, "make one pass over every peer, then exit")
 	streams := fs.String("streams", "", "comma-separated streams to backfill (default: all)")
 	variants := fs.String("variants", "", "comma-separated variants to backfill (default: all)")
-	window := fs.Duration("window", 14*24*time.Hour, "how far back to backfill")
+	window := fs.Duration("window", 14*24*time.Hour, "how far back to backfill: hours that ended longer ago are left alone\n(give the -older-than of archive prune, so pruned hours are not fetched again)")
+	start := fs.String("start", "", "also leave alone hours that ended by this time, RFC 3339 (e.g. a retention cutoff)")
+	recent := fs.Duration("recent-cutoff", 120*time.Second, "skip segments that started less than this long ago (the capture may still fetch them); 0 skips none")
 	concurrency := fs.Int("concurrency", 5, "downloads at once per peer")
 	self := fs.String("self", "", "this node's own URL, skipped if it appears in -nodes")
 	if err := fs.Parse(args); err != nil {
@@ -80,6 +89,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *nodes == "" {
 		return usageError{errors.New("-nodes is required")}
+	}
+	var startAt time.Time
+	if *start != "" {
+		var err error
+		if startAt, err = time.Parse(time.RFC3339Nano, *start); err != nil {
+			return usageError{fmt.Errorf("-start: %w", err)}
+		}
+	}
+	recentCutoff := *recent
+	switch {
+	case recentCutoff < 0:
+		return usageError{errors.New("-recent-cutoff may not be negative")}
+	case recentCutoff == 0:
+		recentCutoff = archive.NoRecentCutoff
 	}
 	u, err := storeurl.Location(*dir, *storeURL)
 	if err != nil {
@@ -93,7 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var mu sync.Mutex // one line at a time
 	b, err := archive.NewBackfiller(store, archive.BackfillConfig{
 		Peers: list(*nodes), Self: *self, Streams: list(*streams), Variants: list(*variants),
-		Window: *window, PerPeer: *concurrency, Logger: log,
+		Clock: clock, Window: *window, Start: startAt, RecentCutoff: recentCutoff, PerPeer: *concurrency, Logger: log,
 		Observer: func(e archive.BackfillEvent) {
 			mu.Lock()
 			defer mu.Unlock()
