@@ -76,7 +76,7 @@ func TestBackfillStartAndRecentCutoff(t *testing.T) {
 
 	out.Reset()
 	require.NoError(t, run(context.Background(), []string{"-dir", t.TempDir(), "-nodes", srv.URL, "-once", "-window", "1h", "-recent-cutoff", "0"}, &out, &errb))
-	require.Equal(t, []string{"fetched " + srv.URL + " " + segs[3].Path() + " 1", "fetched " + srv.URL + " " + fresh.Path() + " 5"}, sortedLines(out.String()))
+	require.Equal(t, []string{"fetched " + srv.URL + " " + segs[2].Path() + " 1", "fetched " + srv.URL + " " + segs[3].Path() + " 1", "fetched " + srv.URL + " " + fresh.Path() + " 5"}, sortedLines(out.String()))
 
 	for _, args := range [][]string{{"-dir", "x", "-nodes", srv.URL, "-start", "yesterday"}, {"-dir", "x", "-nodes", srv.URL, "-recent-cutoff", "-1s"}} {
 		var ue usageError
