@@ -250,6 +250,8 @@ func (c *Client) do(ctx context.Context, line string, idempotent bool) (string, 
 }
 
 func (c *Client) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	// The real clock, not a Clock: a context deadline and the socket
+	// deadline derived from it are both on the system clock.
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= c.cfg.Timeout {
 		return ctx, func() {}
 	}

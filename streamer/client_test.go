@@ -148,6 +148,9 @@ func TestClientBadReplies(t *testing.T) {
 					if _, err := c.Write([]byte("more\n")); err != nil {
 						return
 					}
+					// Real time: the client's deadline is on the socket,
+					// which the kernel times, so the server paces its
+					// lines on the real clock to outlive it.
 					time.Sleep(10 * time.Millisecond)
 				}
 			}
@@ -207,6 +210,8 @@ func TestClientSlowBytes(t *testing.T) {
 				if _, err := c.Write([]byte{b}); err != nil {
 					return
 				}
+				// Real time: a pause between bytes is what splits the
+				// reply across the client's reads on a socket.
 				time.Sleep(2 * time.Millisecond)
 			}
 		}
@@ -431,6 +436,8 @@ func TestClientOneCommandInFlight(t *testing.T) {
 					break
 				}
 			}
+			// Real time: holding the reply a moment is what gives a
+			// second, overlapping command on the socket a chance to show.
 			time.Sleep(time.Millisecond)
 			inFlight.Add(-1)
 			if _, err := c.Write([]byte("0d 00h 00m 03s" + terminator)); err != nil {

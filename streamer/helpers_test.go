@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"github.com/airkeep/airkeep/internal/testtool"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -20,14 +20,7 @@ import (
 // and its absence is a failure.
 func needLiquidsoap(t testing.TB) string {
 	t.Helper()
-	path, err := exec.LookPath("liquidsoap")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("liquidsoap not installed: %v", err)
-		}
-		t.Skipf("liquidsoap not installed (apt-get install liquidsoap): %v", err)
-	}
-	return path
+	return testtool.Require(t, "liquidsoap")
 }
 
 // writeWAV writes a mono 16-bit 22.05 kHz sine tone of the given length.

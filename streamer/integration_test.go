@@ -2,6 +2,7 @@ package streamer
 
 import (
 	"context"
+	"github.com/airkeep/airkeep/internal/testtool"
 	"io/fs"
 	"net"
 	"os"
@@ -345,13 +346,7 @@ func TestLiquidsoap(t *testing.T) {
 	})
 
 	t.Run("live takes the air", func(t *testing.T) {
-		ffmpeg, err := exec.LookPath("ffmpeg")
-		if err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatal("ffmpeg not installed")
-			}
-			t.Skip("ffmpeg not installed")
-		}
+		ffmpeg := testtool.Require(t, "ffmpeg")
 		// Long enough to outlast the source client's start.
 		show := []string{filepath.Join(extra, "show1.wav"), filepath.Join(extra, "show2.wav")}
 		writeWAV(t, show[0], 60*time.Second, 300)

@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/airkeep/airkeep/internal/testtool"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -95,13 +95,7 @@ func TestSilentServer(t *testing.T) {
 // TestAgainstLiquidsoap drives a real Liquidsoap station with every
 // command and checks the output formats scripts rely on.
 func TestAgainstLiquidsoap(t *testing.T) {
-	bin, err := exec.LookPath("liquidsoap")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("liquidsoap not installed")
-		}
-		t.Skip("liquidsoap not installed")
-	}
+	bin := testtool.Require(t, "liquidsoap")
 	dir, err := os.MkdirTemp("", "lsctl")
 	require.NoError(t, err)
 	defer os.RemoveAll(dir)

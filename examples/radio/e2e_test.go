@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/airkeep/airkeep/internal/testtool"
 	"io"
 	"log/slog"
 	"net/http"
@@ -84,9 +85,7 @@ func (tr *testRun) get(t *testing.T, path string) (*http.Response, []byte) {
 // a real browser, the API, and the proof against the station's own
 // recording.
 func TestStationEndToEnd(t *testing.T) {
-	if _, err := exec.LookPath("liquidsoap"); err != nil {
-		t.Skip("liquidsoap is not installed: apt install liquidsoap")
-	}
+	testtool.Require(t, "liquidsoap")
 	dir := t.TempDir()
 	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -352,16 +351,7 @@ func count(s []string, v string) int {
 // data: one holding HTML must show as text.
 func checkPage(t *testing.T, url, title string) {
 	t.Helper()
-	browser := ""
-	for _, b := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(b); err == nil {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		t.Skip("no chromium in PATH to check the page with (apt install chromium)")
-	}
+	browser := testtool.Require(t, "chromium")
 	ctx, cancel := context.WithTimeout(t.Context(), 45*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

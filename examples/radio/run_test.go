@@ -1,10 +1,10 @@
 package main
 
 import (
+	"github.com/airkeep/airkeep/internal/testtool"
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,9 +58,9 @@ func TestScriptCommand(t *testing.T) {
 	_, path := writeStation(t, minimal+"[[music]]\nname = \"music\"\ndir = \"music\"\n", "music/a.mp3")
 	var stdout, stderr strings.Builder
 	args := []string{"script", "-station", path}
-	if _, err := exec.LookPath("liquidsoap"); err == nil {
-		args = append(args, "-check")
-	}
+	// -check runs the real liquidsoap on the script.
+	testtool.Require(t, "liquidsoap")
+	args = append(args, "-check")
 	require.NoError(t, run(t.Context(), args, &stdout, &stderr))
 	require.Contains(t, stdout.String(), `s_music = playlist(id="music"`)
 	require.Contains(t, stdout.String(), "output.dummy(")

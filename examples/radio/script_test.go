@@ -1,8 +1,8 @@
 package main
 
 import (
+	"github.com/airkeep/airkeep/internal/testtool"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,10 +18,7 @@ import (
 // liquidsoap --check. Values Liquidsoap would misread ("#{", control
 // characters) are refused before: see TestStationFileErrors.
 func TestOddValuesMakeScriptsLiquidsoapReads(t *testing.T) {
-	bin, err := exec.LookPath("liquidsoap")
-	if err != nil {
-		t.Skip("liquidsoap is not installed: apt install liquidsoap")
-	}
+	bin := testtool.Require(t, "liquidsoap")
 	tests := []struct {
 		name, station, liqDir, hlsDir, description string
 	}{
