@@ -45,10 +45,22 @@ func (e AsRunEntry) Duration() time.Duration {
 	return e.End.Sub(e.Start)
 }
 
+// AsRunStore is what AsRun and ExportAsRunCSV read: the logs and the rows
+// they name.
+type AsRunStore interface {
+	// Logs returns the logs that match f, by ID.
+	Logs(ctx context.Context, f LogFilter) ([]Log, error)
+	Diffusion(ctx context.Context, id int64) (Diffusion, error)
+	Episode(ctx context.Context, id int64) (Episode, error)
+	Program(ctx context.Context, id int64) (Program, error)
+	Sound(ctx context.Context, id int64) (Sound, error)
+	Track(ctx context.Context, id int64) (Track, error)
+}
+
 // AsRun returns the as-run log of a station for events dated in [from,
 // to), in log order, with each entry's end computed and its sound, track,
 // program and diffusion resolved.
-func AsRun(ctx context.Context, st Store, stationID int64, from, to time.Time) ([]AsRunEntry, error) {
+func AsRun(ctx context.Context, st AsRunStore, stationID int64, from, to time.Time) ([]AsRunEntry, error) {
 	logs, err := st.Logs(ctx, LogFilter{StationID: stationID, From: from, To: to})
 	if err != nil {
 		return nil, fmt.Errorf("as-run: %w", err)
@@ -121,7 +133,7 @@ func closeAt(e *AsRunEntry, t time.Time) {
 // resolver looks rows up once each.
 type resolver struct {
 	ctx    context.Context
-	st     Store
+	st     AsRunStore
 	sounds map[int64]Sound
 	tracks map[int64]Track
 	diffs  map[int64]Diffusion
@@ -240,7 +252,7 @@ func WriteAsRunCSV(w io.Writer, loc *time.Location, entries []AsRunEntry) error 
 
 // ExportAsRunCSV writes the as-run log of a station for [from, to) as CSV,
 // with times in the station's zone.
-func ExportAsRunCSV(ctx context.Context, w io.Writer, st Store, station Station, from, to time.Time) error {
+func ExportAsRunCSV(ctx context.Context, w io.Writer, st AsRunStore, station Station, from, to time.Time) error {
 	loc, err := LoadZone(station.Zone)
 	if err != nil {
 		return err

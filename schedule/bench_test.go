@@ -10,6 +10,7 @@ import (
 
 	"github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/schedule"
+	"github.com/airkeep/airkeep/schedule/sqlitestore"
 )
 
 // yearStation fills store with a year of a station: 50 programs, three
@@ -97,7 +98,7 @@ func BenchmarkTickMemBaseline(b *testing.B) { benchTick(b, schedule.NewMemStore(
 // BenchmarkTickSQLite is the tick on a SQLite file holding a year of
 // diffusions for 50 programs: it must stay far below the 1 s tick.
 func BenchmarkTickSQLite(b *testing.B) {
-	s, err := schedule.NewSQLiteStore(context.Background(), schedule.SQLiteConfig{Path: b.TempDir() + "/station.db"})
+	s, err := sqlitestore.New(context.Background(), sqlitestore.Config{Path: b.TempDir() + "/station.db"})
 	require.NoError(b, err)
 	b.Cleanup(func() { s.Close() })
 	benchTick(b, s)

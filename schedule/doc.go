@@ -13,7 +13,7 @@
 //
 // The three steps a station runs:
 //
-//	store, _ := schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: "station.db"})
+//	store, _ := sqlitestore.New(ctx, sqlitestore.Config{Path: "station.db"})
 //	// 1. Materialize the coming weeks (idempotent: run it daily).
 //	rep, _ := schedule.Generate(ctx, store, schedule.GenerateRequest{StationID: st.ID, From: now, To: now.AddDate(0, 0, 28)})
 //	// rep.Conflicts lists overlapping diffusions.
@@ -39,9 +39,12 @@
 // logged once. Kill the monitor, the player or both at any instant: a new
 // monitor resumes, re-pushing only what the player lacks.
 //
-// Stores: MemStore (tests, dry runs) and SQLiteStore (the embedded
-// default, pure Go). schedule/scheduletest is the conformance suite any
-// other Store must pass.
+// Stores: MemStore (tests, dry runs) here, and schedule/sqlitestore (the
+// embedded default, pure Go) in its own package, so that importing schedule
+// links no database driver. Each consumer asks only for what it calls
+// (MonitorStore, GenerateStore, AsRunStore, NowPlayingStore, SyncStore);
+// Store composes them, and schedule/scheduletest is the conformance suite
+// any Store must pass.
 //
 // A Sound's Duration is what ends it in the as-run log and tells the
 // monitor whether a cut sound must be pushed again; schedule/audio reads it

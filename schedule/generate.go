@@ -42,6 +42,43 @@ type GenerateReport struct {
 // holds B until A's end (aircox's rule).
 type Conflict struct{ A, B Diffusion }
 
+// GenerateStore is what Generate and RemoveSchedule call: the programme
+// they read (programs, schedules, episodes) and the timetable they write.
+// Nine methods, over seven because materializing and pruning the
+// timetable are one consistent step.
+type GenerateStore interface {
+	// Programs returns the programs of a station, by slug.
+	Programs(ctx context.Context, stationID int64) ([]Program, error)
+	// Schedules returns the schedules of a program, by name.
+	Schedules(ctx context.Context, programID int64) ([]Schedule, error)
+	// EpisodeBySlug returns the episode of a program with that slug.
+	EpisodeBySlug(ctx context.Context, programID int64, slug string) (Episode, error)
+	// PutEpisode upserts by (ProgramID, Slug).
+	PutEpisode(ctx context.Context, e Episode) (Episode, error)
+	// Diffusions returns the diffusions of a station that overlap [from,
+	// to), any type and status, by (Start, ID).
+	Diffusions(ctx context.Context, stationID int64, from, to time.Time) ([]Diffusion, error)
+	// PutDiffusions stores the diffusions whose key is new — (ScheduleID,
+	// Start) for generated ones, (EpisodeID, Start) for ScheduleID 0 — and
+	// leaves the others as they are: regenerating never duplicates, and
+	// never undoes what the monitor or a person did. It returns every
+	// diffusion as stored, in argument order, and how many were created. A
+	// diffusion whose InitialID is negative refers to the argument at index
+	// -InitialID-1, so a batch can hold an initial and its reruns.
+	PutDiffusions(ctx context.Context, ds []Diffusion) (stored []Diffusion, created int, err error)
+	// DeleteDiffusion deletes a Pending diffusion that no log refers to;
+	// otherwise it returns ErrInUse.
+	DeleteDiffusion(ctx context.Context, id int64) error
+	// DeleteSchedule deletes a schedule; its diffusions stay, as history
+	// (RemoveSchedule also deals with its future ones).
+	DeleteSchedule(ctx context.Context, id int64) error
+	// Settle moves a Pending diffusion to StatusCancelled (setting its Type
+	// to Cancelled and appending a CANCEL log), Missed (appending a MISSED
+	// log) or Live (no log), from l's Date, Source and Comment. It does
+	// nothing and returns false if the diffusion is not Pending.
+	Settle(ctx context.Context, diffusionID int64, to Status, l Log) (Log, bool, error)
+}
+
 // Generate makes the diffusions of every schedule of the station's active
 // programs with a start in [From, To), and an episode per program and
 // local date of each initial occurrence (reruns share it). It is
@@ -51,7 +88,7 @@ type Conflict struct{ A, B Diffusion }
 // A schedule that fails Validate is an error naming the program and the
 // schedule; nothing is stored for it, and the other schedules are still
 // generated (the errors are joined).
-func Generate(ctx context.Context, st Store, req GenerateRequest) (GenerateReport, error) {
+func Generate(ctx context.Context, st GenerateStore, req GenerateRequest) (GenerateReport, error) {
 	var rep GenerateReport
 	if !req.From.Before(req.To) {
 		return rep, &FieldError{Type: "GenerateRequest", Field: "To", Reason: "must be after From"}
@@ -86,7 +123,7 @@ func Generate(ctx context.Context, st Store, req GenerateRequest) (GenerateRepor
 	return rep, errors.Join(errs...)
 }
 
-func generateSchedule(ctx context.Context, st Store, req GenerateRequest, p Program, s Schedule, rep *GenerateReport) error {
+func generateSchedule(ctx context.Context, st GenerateStore, req GenerateRequest, p Program, s Schedule, rep *GenerateReport) error {
 	occ, err := s.Occurrences(req.From, req.To)
 	if err != nil {
 		return err
@@ -164,7 +201,7 @@ func generateSchedule(ctx context.Context, st Store, req GenerateRequest, p Prog
 
 // prune deletes the stale diffusions, or cancels those the log or a rerun
 // refers to, and keeps those the monitor acted on.
-func prune(ctx context.Context, st Store, stale []Diffusion, at time.Time, reason string, rep *GenerateReport) error {
+func prune(ctx context.Context, st GenerateStore, stale []Diffusion, at time.Time, reason string, rep *GenerateReport) error {
 	// Reruns first: an initial with reruns is in use.
 	sort.SliceStable(stale, func(i, j int) bool { return stale[i].IsRerun() && !stale[j].IsRerun() })
 	for _, d := range stale {
@@ -193,7 +230,7 @@ func prune(ctx context.Context, st Store, stale []Diffusion, at time.Time, reaso
 // diffusions starting at or after from as Generate's Prune does (deleted,
 // or cancelled when the log refers to them; kept once acted on). Earlier
 // diffusions stay, as history.
-func RemoveSchedule(ctx context.Context, st Store, stationID, scheduleID int64, from time.Time) (GenerateReport, error) {
+func RemoveSchedule(ctx context.Context, st GenerateStore, stationID, scheduleID int64, from time.Time) (GenerateReport, error) {
 	var rep GenerateReport
 	ds, err := st.Diffusions(ctx, stationID, from, farFuture)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/airkeep/airkeep/schedule"
+	"github.com/airkeep/airkeep/schedule/sqlitestore"
 )
 
 func TestFindConflicts(t *testing.T) {
@@ -140,7 +141,7 @@ func TestGenerate(t *testing.T) {
 func TestSQLiteStoreReopen(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "station.db")
-	s, err := schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: path})
+	s, err := sqlitestore.New(ctx, sqlitestore.Config{Path: path})
 	require.NoError(t, err)
 	st, _, err := station(ctx, s)
 	require.NoError(t, err)
@@ -148,7 +149,7 @@ func TestSQLiteStoreReopen(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 
-	s, err = schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: path})
+	s, err = sqlitestore.New(ctx, sqlitestore.Config{Path: path})
 	require.NoError(t, err)
 	after, err := s.Diffusions(ctx, st.ID, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
@@ -156,11 +157,11 @@ func TestSQLiteStoreReopen(t *testing.T) {
 	_, err = s.DB().ExecContext(ctx, "PRAGMA user_version = 99")
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
-	_, err = schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: path})
+	_, err = sqlitestore.New(ctx, sqlitestore.Config{Path: path})
 	require.ErrorContains(t, err, "newer")
 
 	var fe *schedule.FieldError
-	_, err = schedule.NewSQLiteStore(context.Background(), schedule.SQLiteConfig{})
+	_, err = sqlitestore.New(context.Background(), sqlitestore.Config{})
 	require.ErrorAs(t, err, &fe)
 	require.Equal(t, "Path", fe.Field)
 }
@@ -171,12 +172,12 @@ func TestSQLiteStoreReopen(t *testing.T) {
 func TestSQLiteStoreTwoProcesses(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "station.db")
-	a, err := schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: path})
+	a, err := sqlitestore.New(ctx, sqlitestore.Config{Path: path})
 	require.NoError(t, err)
 	defer a.Close()
 	st, _, err := station(ctx, a)
 	require.NoError(t, err)
-	b, err := schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: path})
+	b, err := sqlitestore.New(ctx, sqlitestore.Config{Path: path})
 	require.NoError(t, err)
 	defer b.Close()
 	ds, err := b.Diffusions(ctx, st.ID, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))

@@ -125,7 +125,7 @@ func notFound(what string, key any) error {
 }
 
 func (m *MemStore) PutStation(ctx context.Context, s Station) (Station, error) {
-	if err := validateStation(s); err != nil {
+	if err := s.Validate(); err != nil {
 		return Station{}, err
 	}
 	m.mu.Lock()
@@ -150,7 +150,7 @@ func (m *MemStore) Stations(ctx context.Context) ([]Station, error) {
 }
 
 func (m *MemStore) PutProgram(ctx context.Context, p Program) (Program, error) {
-	if err := validateProgram(p); err != nil {
+	if err := p.Validate(); err != nil {
 		return Program{}, err
 	}
 	m.mu.Lock()
@@ -239,7 +239,7 @@ func (m *MemStore) EpisodeBySlug(ctx context.Context, programID int64, slug stri
 }
 
 func (m *MemStore) PutSound(ctx context.Context, s Sound) (Sound, error) {
-	if err := validateSound(s); err != nil {
+	if err := s.Validate(); err != nil {
 		return Sound{}, err
 	}
 	m.mu.Lock()
@@ -368,7 +368,7 @@ func (m *MemStore) StreamPlaylists(ctx context.Context, stationID int64) ([]Stre
 }
 
 func (m *MemStore) PutTrack(ctx context.Context, t Track) (Track, error) {
-	if err := validateTrack(t); err != nil {
+	if err := t.Validate(); err != nil {
 		return Track{}, err
 	}
 	m.mu.Lock()
@@ -416,10 +416,8 @@ func keyOf(d Diffusion) diffKey {
 }
 
 func (m *MemStore) PutDiffusions(ctx context.Context, ds []Diffusion) ([]Diffusion, int, error) {
-	for i, d := range ds {
-		if err := validateDiffusion(d, i); err != nil {
-			return nil, 0, err
-		}
+	if err := ValidateDiffusions(ds); err != nil {
+		return nil, 0, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -692,7 +690,7 @@ func (m *MemStore) StartLog(ctx context.Context, diffusionID int64) (Log, error)
 }
 
 func (m *MemStore) Settle(ctx context.Context, diffusionID int64, to Status, l Log) (Log, bool, error) {
-	typ, err := settleLogType(to)
+	typ, err := SettleLogType(to)
 	if err != nil {
 		return Log{}, false, err
 	}
@@ -719,7 +717,7 @@ func (m *MemStore) Settle(ctx context.Context, diffusionID int64, to Status, l L
 }
 
 func (m *MemStore) AppendLog(ctx context.Context, l Log) (Log, bool, error) {
-	if err := validateLog(l); err != nil {
+	if err := l.Validate(); err != nil {
 		return Log{}, false, err
 	}
 	m.mu.Lock()
@@ -738,7 +736,7 @@ func (m *MemStore) AppendLog(ctx context.Context, l Log) (Log, bool, error) {
 
 func (m *MemStore) AppendOnAir(ctx context.Context, l Log, margin time.Duration) (Log, bool, error) {
 	l.Type = LogOnAir
-	if err := validateLog(l); err != nil {
+	if err := l.Validate(); err != nil {
 		return Log{}, false, err
 	}
 	m.mu.Lock()

@@ -16,11 +16,47 @@ import (
 	"github.com/airkeep/airkeep"
 )
 
+// MonitorStore is what the Monitor calls: the Journal it writes, the
+// diffusions due now or just ended, and the sounds it pushes and checks.
+// It is over seven methods because the monitor is the one consumer that
+// both decides and records; it asks for nothing else.
+type MonitorStore interface {
+	Journal
+	// DueDiffusions returns the OnAir diffusions of a station, Pending or
+	// Started, with Start <= now <= End (inclusive, as aircox), by (Start,
+	// ID).
+	DueDiffusions(ctx context.Context, stationID int64, now time.Time) ([]DueDiffusion, error)
+	// EndedPending returns up to limit OnAir, Pending diffusions of a
+	// station with End < before, by (End, ID): the ones to settle.
+	EndedPending(ctx context.Context, stationID int64, before time.Time, limit int) ([]DueDiffusion, error)
+	// Diffusions returns the diffusions of a station that overlap [from,
+	// to), any type and status, by (Start, ID).
+	Diffusions(ctx context.Context, stationID int64, from, to time.Time) ([]Diffusion, error)
+	// DiffusionOfEpisodeAt returns the first (by Start, ID) OnAir diffusion
+	// of an episode whose window contains t.
+	DiffusionOfEpisodeAt(ctx context.Context, episodeID int64, t time.Time) (Diffusion, error)
+	SoundByPath(ctx context.Context, path string) (Sound, error)
+	// Sounds returns every sound of the station's programs, by path.
+	Sounds(ctx context.Context, stationID int64) ([]Sound, error)
+	// Playlist returns the archive sounds of an episode in play order:
+	// by Position, then Path.
+	Playlist(ctx context.Context, episodeID int64) ([]Sound, error)
+	// StreamPlaylists returns, for each active Stream program of the
+	// station, its archive sounds in play order.
+	StreamPlaylists(ctx context.Context, stationID int64) ([]StreamPlaylist, error)
+	// TimedTracks returns the timed tracks of a sound by Timestamp, then
+	// Position.
+	TimedTracks(ctx context.Context, soundID int64) ([]Track, error)
+	// SetSoundRemoved marks a sound removed (its file is gone) or brings
+	// it back to the type it had.
+	SetSoundRemoved(ctx context.Context, id int64, removed bool) (changed bool, err error)
+}
+
 // Config configures a Monitor. Zero values are documented defaults.
 type Config struct {
-	Store     Store  // required
-	Player    Player // required
-	StationID int64  // required: the station whose diffusions are run
+	Store     MonitorStore // required
+	Player    Player       // required
+	StationID int64        // required: the station whose diffusions are run
 	// Delay is the time between two ticks. 0 means 1s (aircox's -d).
 	Delay time.Duration
 	// Margin is aircox's D: the dealer counts as free when its current

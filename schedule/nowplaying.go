@@ -31,10 +31,22 @@ type Playing struct {
 	NextProgram *Program
 }
 
+// NowPlayingStore is what NowPlaying reads: the as-run's rows, and what
+// is due now and next (eight methods: AsRunStore's six and two).
+type NowPlayingStore interface {
+	AsRunStore
+	// DueDiffusions returns the OnAir diffusions of a station, Pending or
+	// Started, with Start <= now <= End (inclusive, as aircox), by (Start,
+	// ID).
+	DueDiffusions(ctx context.Context, stationID int64, now time.Time) ([]DueDiffusion, error)
+	// NextDiffusion returns the first OnAir diffusion starting after t.
+	NextDiffusion(ctx context.Context, stationID int64, after time.Time) (Diffusion, error)
+}
+
 // NowPlaying answers "what is on air, and what comes next" for a station
 // at now, from the store alone (no player call): the current sound and
 // track, its diffusion and program, and the next diffusion.
-func NowPlaying(ctx context.Context, st Store, stationID int64, now time.Time) (Playing, error) {
+func NowPlaying(ctx context.Context, st NowPlayingStore, stationID int64, now time.Time) (Playing, error) {
 	p := Playing{At: now}
 	wrap := func(err error) error { return fmt.Errorf("now playing: %w", err) }
 	last, err := st.Logs(ctx, LogFilter{StationID: stationID, Types: []LogType{LogOnAir}, TopLevel: true, To: now.Add(time.Nanosecond), Desc: true, Limit: 1})

@@ -8,19 +8,18 @@ import (
 
 	"github.com/airkeep/airkeep/schedule"
 	"github.com/airkeep/airkeep/schedule/scheduletest"
+	"github.com/airkeep/airkeep/schedule/sqlitestore"
 )
 
 func TestMemStore(t *testing.T) {
 	scheduletest.Run(t, func(t *testing.T) schedule.Store { return schedule.NewMemStore() })
 }
 
-func TestSQLiteStore(t *testing.T) {
-	scheduletest.Run(t, func(t *testing.T) schedule.Store { return newSQLite(t) })
-}
-
-func newSQLite(t testing.TB) *schedule.SQLiteStore {
+// newSQLite is a SQLite store for the tests that run on both backends;
+// schedule/sqlitestore runs the conformance suite on it.
+func newSQLite(t testing.TB) *sqlitestore.Store {
 	t.Helper()
-	s, err := schedule.NewSQLiteStore(t.Context(), schedule.SQLiteConfig{Path: filepath.Join(t.TempDir(), "station.db")})
+	s, err := sqlitestore.New(t.Context(), sqlitestore.Config{Path: filepath.Join(t.TempDir(), "station.db")})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	return s

@@ -5,10 +5,11 @@ import (
 	"strings"
 )
 
-// The checks every Store applies before writing, so that both stores
-// refuse the same rows with the same typed errors.
+// The checks every Store applies before writing, so that every backend
+// refuses the same rows with the same typed errors (*FieldError).
 
-func validateStation(s Station) error {
+// Validate reports whether s may be stored: a slug and a known zone.
+func (s Station) Validate() error {
 	if strings.TrimSpace(s.Slug) == "" {
 		return &FieldError{Type: "Station", Field: "Slug", Reason: "empty"}
 	}
@@ -18,14 +19,17 @@ func validateStation(s Station) error {
 	return nil
 }
 
-func validateProgram(p Program) error {
+// Validate reports whether p may be stored: a slug.
+func (p Program) Validate() error {
 	if strings.TrimSpace(p.Slug) == "" {
 		return &FieldError{Type: "Program", Field: "Slug", Reason: "empty"}
 	}
 	return nil
 }
 
-func validateSound(s Sound) error {
+// Validate reports whether s may be stored: a path, a known type, a
+// duration that is not negative.
+func (s Sound) Validate() error {
 	switch {
 	case s.Path == "":
 		return &FieldError{Type: "Sound", Field: "Path", Reason: "empty"}
@@ -37,7 +41,9 @@ func validateSound(s Sound) error {
 	return nil
 }
 
-func validateTrack(t Track) error {
+// Validate reports whether t may be stored: it belongs to exactly one of a
+// sound or an episode, and only a track in a sound is timed.
+func (t Track) Validate() error {
 	switch {
 	case (t.SoundID == 0) == (t.EpisodeID == 0):
 		// aircox's rule: a track belongs to a sound or to an episode.
@@ -46,6 +52,19 @@ func validateTrack(t Track) error {
 		return &FieldError{Type: "Track", Field: "Timestamp", Reason: "negative"}
 	case t.Timed && t.SoundID == 0:
 		return &FieldError{Type: "Track", Field: "Timed", Reason: "only a track in a sound has a timestamp"}
+	}
+	return nil
+}
+
+// ValidateDiffusions reports whether ds may be given to PutDiffusions: each
+// names its station, program and episode, ends after it starts, has a known
+// type, and a negative InitialID refers to an earlier argument. The error
+// names the first bad one by index.
+func ValidateDiffusions(ds []Diffusion) error {
+	for i, d := range ds {
+		if err := validateDiffusion(d, i); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -69,7 +88,10 @@ func validateDiffusion(d Diffusion, i int) error {
 	return nil
 }
 
-func validateLog(l Log) error {
+// Validate reports whether l may be appended with AppendLog or
+// AppendOnAir: a station, a known type, a date, and not START (which only
+// BeginStart writes).
+func (l Log) Validate() error {
 	switch {
 	case l.StationID == 0:
 		return &FieldError{Type: "Log", Field: "StationID", Reason: "missing"}
@@ -83,7 +105,10 @@ func validateLog(l Log) error {
 	return nil
 }
 
-func settleLogType(to Status) (LogType, error) {
+// SettleLogType is the type of the log that Settle appends when it moves
+// a diffusion to to: CANCEL, MISSED, or OTHER for Live (no log is kept).
+// Other statuses are a *FieldError.
+func SettleLogType(to Status) (LogType, error) {
 	switch to {
 	case StatusCancelled:
 		return LogCancel, nil

@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/airkeep/airkeep/schedule"
 	"github.com/airkeep/airkeep/schedule/audio"
+	"github.com/airkeep/airkeep/schedule/sqlitestore"
 )
 
 // TestWAV: the demo's tones are WAV files of the length asked for, as
@@ -53,7 +53,7 @@ func TestDemoLayout(t *testing.T) {
 	require.Empty(t, warns)
 	require.True(t, c.Streamer.AllowRoot)
 	require.Equal(t, 10*time.Second, c.CancelTimeout)
-	store, err := schedule.NewSQLiteStore(t.Context(), schedule.SQLiteConfig{Path: ds.DB})
+	store, err := sqlitestore.New(t.Context(), sqlitestore.Config{Path: ds.DB})
 	require.NoError(t, err)
 	defer store.Close()
 	rep, warns, err := importStation(t.Context(), c, store, start)

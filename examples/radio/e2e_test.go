@@ -23,6 +23,7 @@ import (
 	"github.com/airkeep/airkeep/archive"
 	"github.com/airkeep/airkeep/internal/syncbuf"
 	"github.com/airkeep/airkeep/schedule"
+	"github.com/airkeep/airkeep/schedule/sqlitestore"
 )
 
 // station is one radio run in a test.
@@ -114,7 +115,7 @@ func TestStationEndToEnd(t *testing.T) {
 	// Bravo's sounds vanish before it airs.
 	require.NoError(t, os.RemoveAll(filepath.Join(dir, "shows", "bravo")))
 
-	obs, err := schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: ds.DB})
+	obs, err := sqlitestore.New(ctx, sqlitestore.Config{Path: ds.DB})
 	require.NoError(t, err)
 	defer obs.Close()
 	station, err := obs.Station(ctx, "demo")

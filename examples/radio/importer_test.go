@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/airkeep/airkeep/schedule"
+	"github.com/airkeep/airkeep/schedule/sqlitestore"
 )
 
 // writeStation writes a station folder: the station file and the given
@@ -95,7 +96,7 @@ func TestImport(t *testing.T) {
 	now := time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC) // 07:00 in Paris
 	c, _, err := loadStation(path, forImport)
 	require.NoError(t, err)
-	store, err := schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: db})
+	store, err := sqlitestore.New(ctx, sqlitestore.Config{Path: db})
 	require.NoError(t, err)
 	defer store.Close()
 

@@ -42,7 +42,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/airkeep/airkeep/schedule"
+	"github.com/airkeep/airkeep/schedule/sqlitestore"
 	"github.com/airkeep/airkeep/streamer"
 )
 
@@ -144,8 +144,8 @@ func newLogger(w io.Writer, verbose bool) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
-func openStore(ctx context.Context, db string) (*schedule.SQLiteStore, error) {
-	return schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: db})
+func openStore(ctx context.Context, db string) (*sqlitestore.Store, error) {
+	return sqlitestore.New(ctx, sqlitestore.Config{Path: db})
 }
 
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {

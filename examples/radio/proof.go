@@ -14,6 +14,7 @@ import (
 	"github.com/airkeep/airkeep/archive"
 	"github.com/airkeep/airkeep/archive/storeurl"
 	"github.com/airkeep/airkeep/schedule"
+	"github.com/airkeep/airkeep/schedule/sqlitestore"
 )
 
 // defaultTolerance is the mismatch the proof lets pass: the monitor ticks
@@ -339,7 +340,7 @@ func cmdProof(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // findStation returns the station with slug, or the database's only
 // station when slug is "".
-func findStation(ctx context.Context, store *schedule.SQLiteStore, slug string) (schedule.Station, error) {
+func findStation(ctx context.Context, store *sqlitestore.Store, slug string) (schedule.Station, error) {
 	if slug != "" {
 		st, err := store.Station(ctx, slug)
 		if errors.Is(err, schedule.ErrNotFound) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/airkeep/airkeep/archive"
 	"github.com/airkeep/airkeep/schedule"
+	"github.com/airkeep/airkeep/schedule/sqlitestore"
 )
 
 var t0 = time.Date(2026, 11, 23, 13, 0, 0, 0, time.UTC)
@@ -78,7 +79,7 @@ func TestFlags(t *testing.T) {
 // the text scripts parse.
 func TestProofReport(t *testing.T) {
 	ctx := t.Context()
-	store, err := schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: filepath.Join(t.TempDir(), "db")})
+	store, err := sqlitestore.New(ctx, sqlitestore.Config{Path: filepath.Join(t.TempDir(), "db")})
 	require.NoError(t, err)
 	defer store.Close()
 	st, err := store.PutStation(ctx, schedule.Station{Slug: "radio", Name: "Radio", Zone: "Europe/Paris"})
@@ -130,7 +131,7 @@ func TestProofCommand(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "station.db")
-	store, err := schedule.NewSQLiteStore(ctx, schedule.SQLiteConfig{Path: db})
+	store, err := sqlitestore.New(ctx, sqlitestore.Config{Path: db})
 	require.NoError(t, err)
 	_, err = store.PutStation(ctx, schedule.Station{Slug: "radio", Name: "Radio", Zone: "UTC"})
 	require.NoError(t, err)

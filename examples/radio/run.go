@@ -21,6 +21,7 @@ import (
 	"github.com/airkeep/airkeep/hls"
 	"github.com/airkeep/airkeep/internal/progress"
 	"github.com/airkeep/airkeep/schedule"
+	"github.com/airkeep/airkeep/schedule/sqlitestore"
 	"github.com/airkeep/airkeep/streamer"
 )
 
@@ -79,7 +80,7 @@ type runnerConfig struct {
 type runner struct {
 	cfg     *stationConfig
 	log     *slog.Logger
-	store   *schedule.SQLiteStore
+	store   *sqlitestore.Store
 	station schedule.Station
 	proc    *streamer.Process
 	ctl     *streamer.Controller

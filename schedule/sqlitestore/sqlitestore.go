@@ -1,4 +1,4 @@
-package schedule
+package sqlitestore
 
 import (
 	"context"
@@ -11,13 +11,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/airkeep/airkeep/schedule"
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite": no cgo
 )
 
-var _ Store = (*SQLiteStore)(nil)
+var _ schedule.Store = (*Store)(nil)
 
-// SQLiteConfig configures a SQLiteStore.
-type SQLiteConfig struct {
+// Config configures a Store.
+type Config struct {
 	// Path is the database file (required); it is created if missing.
 	Path string
 	// BusyTimeout is how long a write waits for another writer (another
@@ -25,12 +26,12 @@ type SQLiteConfig struct {
 	BusyTimeout time.Duration
 }
 
-// SQLiteStore is the embedded default Store: one SQLite file through the
+// Store is the embedded default schedule.Store: one SQLite file through the
 // pure-Go modernc.org/sqlite driver (no cgo). The database runs in WAL mode
 // so readers never wait for the monitor's writes; every command is one
 // IMMEDIATE transaction, so it is atomic across goroutines and processes.
 // Instants are INTEGER UTC microseconds: sortable, with no zone to parse.
-type SQLiteStore struct {
+type Store struct {
 	db *sql.DB
 	// The monitor's per-tick queries, parsed once.
 	dueStmt, endedStmt *sql.Stmt
@@ -149,13 +150,13 @@ CREATE TABLE meta (
 INSERT INTO meta (key, value) VALUES ('max_duration_us', 0);
 `
 
-// NewSQLiteStore opens (creating if needed) the database at cfg.Path.
-func NewSQLiteStore(ctx context.Context, cfg SQLiteConfig) (*SQLiteStore, error) {
+// New opens (creating if needed) the database at cfg.Path.
+func New(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Path == "" {
-		return nil, &FieldError{Type: "SQLiteConfig", Field: "Path", Reason: "required"}
+		return nil, &schedule.FieldError{Type: "sqlitestore.Config", Field: "Path", Reason: "required"}
 	}
 	if cfg.BusyTimeout < 0 {
-		return nil, &FieldError{Type: "SQLiteConfig", Field: "BusyTimeout", Reason: "negative"}
+		return nil, &schedule.FieldError{Type: "sqlitestore.Config", Field: "BusyTimeout", Reason: "negative"}
 	}
 	busy := cfg.BusyTimeout
 	if busy == 0 {
@@ -171,7 +172,7 @@ func NewSQLiteStore(ctx context.Context, cfg SQLiteConfig) (*SQLiteStore, error)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", cfg.Path, err)
 	}
-	s := &SQLiteStore{db: db, stmts: map[string]*sql.Stmt{}}
+	s := &Store{db: db, stmts: map[string]*sql.Stmt{}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", cfg.Path, err)
@@ -186,7 +187,7 @@ func NewSQLiteStore(ctx context.Context, cfg SQLiteConfig) (*SQLiteStore, error)
 	return s, nil
 }
 
-func (s *SQLiteStore) migrate(ctx context.Context) error {
+func (s *Store) migrate(ctx context.Context) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var v int
 		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
@@ -207,7 +208,7 @@ func (s *SQLiteStore) migrate(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (s *SQLiteStore) Close() error {
+func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	errs := []error{s.dueStmt.Close(), s.endedStmt.Close()}
@@ -219,7 +220,7 @@ func (s *SQLiteStore) Close() error {
 
 // stmt returns q prepared, from the cache. Parsing dominates the cost of
 // the small queries the monitor makes every tick.
-func (s *SQLiteStore) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+func (s *Store) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.stmts[q]; ok {
@@ -234,7 +235,7 @@ func (s *SQLiteStore) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 }
 
 // row is QueryRowContext on a cached statement.
-func (s *SQLiteStore) row(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
+func (s *Store) row(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
 	st, err := s.stmt(ctx, q)
 	if err != nil {
 		return errRow{err}
@@ -248,9 +249,9 @@ func (r errRow) Scan(...any) error { return r.err }
 
 // DB returns the underlying database, for reports and backups; write to it
 // only through the Store methods, which keep its invariants.
-func (s *SQLiteStore) DB() *sql.DB { return s.db }
+func (s *Store) DB() *sql.DB { return s.db }
 
-func (s *SQLiteStore) tx(ctx context.Context, f func(*sql.Tx) error) error {
+func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -320,9 +321,9 @@ func exists(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, e
 	return err == nil, err
 }
 
-func (s *SQLiteStore) PutStation(ctx context.Context, st Station) (Station, error) {
-	if err := validateStation(st); err != nil {
-		return Station{}, err
+func (s *Store) PutStation(ctx context.Context, st schedule.Station) (schedule.Station, error) {
+	if err := st.Validate(); err != nil {
+		return schedule.Station{}, err
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -333,29 +334,29 @@ func (s *SQLiteStore) PutStation(ctx context.Context, st Station) (Station, erro
 		return err
 	})
 	if err != nil {
-		return Station{}, fmt.Errorf("put station %q: %w", st.Slug, err)
+		return schedule.Station{}, fmt.Errorf("put station %q: %w", st.Slug, err)
 	}
 	return st, nil
 }
 
-func (s *SQLiteStore) Station(ctx context.Context, slug string) (Station, error) {
-	var st Station
+func (s *Store) Station(ctx context.Context, slug string) (schedule.Station, error) {
+	var st schedule.Station
 	err := s.row(ctx, "SELECT id, slug, name, zone FROM station WHERE slug = ?", slug).
 		Scan(&st.ID, &st.Slug, &st.Name, &st.Zone)
 	return st, sqlNotFound(err, "station", slug)
 }
 
-func (s *SQLiteStore) Stations(ctx context.Context) ([]Station, error) {
-	return query(ctx, s, func(r interface{ Scan(...any) error }) (Station, error) {
-		var st Station
+func (s *Store) Stations(ctx context.Context) ([]schedule.Station, error) {
+	return query(ctx, s, func(r interface{ Scan(...any) error }) (schedule.Station, error) {
+		var st schedule.Station
 		err := r.Scan(&st.ID, &st.Slug, &st.Name, &st.Zone)
 		return st, err
 	}, "SELECT id, slug, name, zone FROM station ORDER BY slug")
 }
 
-func (s *SQLiteStore) PutProgram(ctx context.Context, p Program) (Program, error) {
-	if err := validateProgram(p); err != nil {
-		return Program{}, err
+func (s *Store) PutProgram(ctx context.Context, p schedule.Program) (schedule.Program, error) {
+	if err := p.Validate(); err != nil {
+		return schedule.Program{}, err
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if err := mustExist(ctx, tx, "station", "station", p.StationID); err != nil {
@@ -369,30 +370,30 @@ func (s *SQLiteStore) PutProgram(ctx context.Context, p Program) (Program, error
 		return err
 	})
 	if err != nil {
-		return Program{}, fmt.Errorf("put program %q: %w", p.Slug, err)
+		return schedule.Program{}, fmt.Errorf("put program %q: %w", p.Slug, err)
 	}
 	return p, nil
 }
 
 const programCols = "id, station_id, slug, title, active, stream"
 
-func scanProgram(r interface{ Scan(...any) error }) (Program, error) {
-	var p Program
+func scanProgram(r interface{ Scan(...any) error }) (schedule.Program, error) {
+	var p schedule.Program
 	err := r.Scan(&p.ID, &p.StationID, &p.Slug, &p.Title, &p.Active, &p.Stream)
 	return p, err
 }
 
-func (s *SQLiteStore) Program(ctx context.Context, id int64) (Program, error) {
+func (s *Store) Program(ctx context.Context, id int64) (schedule.Program, error) {
 	p, err := scanProgram(s.row(ctx, "SELECT "+programCols+" FROM program WHERE id = ?", id))
 	return p, sqlNotFound(err, "program", id)
 }
 
-func (s *SQLiteStore) Programs(ctx context.Context, stationID int64) ([]Program, error) {
+func (s *Store) Programs(ctx context.Context, stationID int64) ([]schedule.Program, error) {
 	return query(ctx, s, scanProgram, "SELECT "+programCols+" FROM program WHERE station_id = ? ORDER BY slug", stationID)
 }
 
 // query runs q and scans every row with scan.
-func query[T any](ctx context.Context, s *SQLiteStore, scan func(interface{ Scan(...any) error }) (T, error), q string, args ...any) ([]T, error) {
+func query[T any](ctx context.Context, s *Store, scan func(interface{ Scan(...any) error }) (T, error), q string, args ...any) ([]T, error) {
 	st, err := s.stmt(ctx, q)
 	if err != nil {
 		return nil, err
@@ -424,9 +425,9 @@ type rerunJSON struct {
 	Zone string `json:"zone,omitempty"`
 }
 
-func (s *SQLiteStore) PutSchedule(ctx context.Context, sc Schedule) (Schedule, error) {
+func (s *Store) PutSchedule(ctx context.Context, sc schedule.Schedule) (schedule.Schedule, error) {
 	if err := sc.Validate(); err != nil {
-		return Schedule{}, err
+		return schedule.Schedule{}, err
 	}
 	rr := make([]rerunJSON, len(sc.Reruns))
 	for i, r := range sc.Reruns {
@@ -434,7 +435,7 @@ func (s *SQLiteStore) PutSchedule(ctx context.Context, sc Schedule) (Schedule, e
 	}
 	reruns, err := json.Marshal(rr)
 	if err != nil {
-		return Schedule{}, err
+		return schedule.Schedule{}, err
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		if err := mustExist(ctx, tx, "program", "program", sc.ProgramID); err != nil {
@@ -448,41 +449,41 @@ func (s *SQLiteStore) PutSchedule(ctx context.Context, sc Schedule) (Schedule, e
 		return err
 	})
 	if err != nil {
-		return Schedule{}, fmt.Errorf("put schedule %q: %w", sc.Name, err)
+		return schedule.Schedule{}, fmt.Errorf("put schedule %q: %w", sc.Name, err)
 	}
 	return sc, nil
 }
 
-func scanSchedule(r interface{ Scan(...any) error }) (Schedule, error) {
-	var sc Schedule
+func scanSchedule(r interface{ Scan(...any) error }) (schedule.Schedule, error) {
+	var sc schedule.Schedule
 	var date, tod, reruns string
 	var dur int64
 	if err := r.Scan(&sc.ID, &sc.ProgramID, &sc.Name, &date, &tod, &sc.Zone, &dur, &sc.Frequency, &reruns); err != nil {
-		return Schedule{}, err
+		return schedule.Schedule{}, err
 	}
 	var err error
-	if sc.Date, err = ParseDate(date); err != nil {
-		return Schedule{}, fmt.Errorf("schedule %d: %w", sc.ID, err)
+	if sc.Date, err = schedule.ParseDate(date); err != nil {
+		return schedule.Schedule{}, fmt.Errorf("schedule %d: %w", sc.ID, err)
 	}
-	if sc.Time, err = ParseTimeOfDay(tod); err != nil {
-		return Schedule{}, fmt.Errorf("schedule %d: %w", sc.ID, err)
+	if sc.Time, err = schedule.ParseTimeOfDay(tod); err != nil {
+		return schedule.Schedule{}, fmt.Errorf("schedule %d: %w", sc.ID, err)
 	}
 	sc.Duration = time.Duration(dur) * time.Microsecond
 	var rr []rerunJSON
 	if err := json.Unmarshal([]byte(reruns), &rr); err != nil {
-		return Schedule{}, fmt.Errorf("schedule %d reruns: %w", sc.ID, err)
+		return schedule.Schedule{}, fmt.Errorf("schedule %d reruns: %w", sc.ID, err)
 	}
 	for _, r := range rr {
-		t, err := ParseTimeOfDay(r.Time)
+		t, err := schedule.ParseTimeOfDay(r.Time)
 		if err != nil {
-			return Schedule{}, fmt.Errorf("schedule %d: %w", sc.ID, err)
+			return schedule.Schedule{}, fmt.Errorf("schedule %d: %w", sc.ID, err)
 		}
-		sc.Reruns = append(sc.Reruns, Rerun{Days: r.Days, Time: t, Zone: r.Zone})
+		sc.Reruns = append(sc.Reruns, schedule.Rerun{Days: r.Days, Time: t, Zone: r.Zone})
 	}
 	return sc, nil
 }
 
-func (s *SQLiteStore) DeleteSchedule(ctx context.Context, id int64) error {
+func (s *Store) DeleteSchedule(ctx context.Context, id int64) error {
 	res, err := s.db.ExecContext(ctx, "DELETE FROM schedule WHERE id = ?", id)
 	if err != nil {
 		return fmt.Errorf("delete schedule %d: %w", id, err)
@@ -493,14 +494,14 @@ func (s *SQLiteStore) DeleteSchedule(ctx context.Context, id int64) error {
 	return nil
 }
 
-func (s *SQLiteStore) Schedules(ctx context.Context, programID int64) ([]Schedule, error) {
+func (s *Store) Schedules(ctx context.Context, programID int64) ([]schedule.Schedule, error) {
 	return query(ctx, s, scanSchedule,
 		"SELECT id, program_id, name, date, time, zone, duration_us, frequency, reruns FROM schedule WHERE program_id = ? ORDER BY name", programID)
 }
 
-func (s *SQLiteStore) PutEpisode(ctx context.Context, e Episode) (Episode, error) {
+func (s *Store) PutEpisode(ctx context.Context, e schedule.Episode) (schedule.Episode, error) {
 	if e.Slug == "" {
-		return Episode{}, &FieldError{Type: "Episode", Field: "Slug", Reason: "empty"}
+		return schedule.Episode{}, &schedule.FieldError{Type: "Episode", Field: "Slug", Reason: "empty"}
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if err := mustExist(ctx, tx, "program", "program", e.ProgramID); err != nil {
@@ -514,28 +515,28 @@ func (s *SQLiteStore) PutEpisode(ctx context.Context, e Episode) (Episode, error
 		return err
 	})
 	if err != nil {
-		return Episode{}, fmt.Errorf("put episode %q: %w", e.Slug, err)
+		return schedule.Episode{}, fmt.Errorf("put episode %q: %w", e.Slug, err)
 	}
 	return e, nil
 }
 
-func (s *SQLiteStore) Episode(ctx context.Context, id int64) (Episode, error) {
-	var e Episode
+func (s *Store) Episode(ctx context.Context, id int64) (schedule.Episode, error) {
+	var e schedule.Episode
 	err := s.row(ctx, "SELECT id, program_id, slug, title FROM episode WHERE id = ?", id).
 		Scan(&e.ID, &e.ProgramID, &e.Slug, &e.Title)
 	return e, sqlNotFound(err, "episode", id)
 }
 
-func (s *SQLiteStore) EpisodeBySlug(ctx context.Context, programID int64, slug string) (Episode, error) {
-	var e Episode
+func (s *Store) EpisodeBySlug(ctx context.Context, programID int64, slug string) (schedule.Episode, error) {
+	var e schedule.Episode
 	err := s.row(ctx, "SELECT id, program_id, slug, title FROM episode WHERE program_id = ? AND slug = ?", programID, slug).
 		Scan(&e.ID, &e.ProgramID, &e.Slug, &e.Title)
 	return e, sqlNotFound(err, "episode", slug)
 }
 
-func (s *SQLiteStore) PutSound(ctx context.Context, so Sound) (Sound, error) {
-	if err := validateSound(so); err != nil {
-		return Sound{}, err
+func (s *Store) PutSound(ctx context.Context, so schedule.Sound) (schedule.Sound, error) {
+	if err := so.Validate(); err != nil {
+		return schedule.Sound{}, err
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if err := mustExist(ctx, tx, "program", "program", so.ProgramID); err != nil {
@@ -547,17 +548,17 @@ func (s *SQLiteStore) PutSound(ctx context.Context, so Sound) (Sound, error) {
 			}
 		}
 		var id int64
-		var oldType SoundType
+		var oldType schedule.SoundType
 		err := tx.QueryRowContext(ctx, "SELECT id, type FROM sound WHERE path = ?", so.Path).Scan(&id, &oldType)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		restore := so.Type
-		if id != 0 && oldType == SoundRemoved && so.Type != SoundRemoved {
-			so.Type = SoundRemoved
+		if id != 0 && oldType == schedule.SoundRemoved && so.Type != schedule.SoundRemoved {
+			so.Type = schedule.SoundRemoved
 		}
-		if restore == SoundRemoved {
-			restore = SoundArchive
+		if restore == schedule.SoundRemoved {
+			restore = schedule.SoundArchive
 		}
 		args := []any{so.ProgramID, so.EpisodeID, so.Name, int(so.Type), int(restore), so.Path, so.Position, so.Duration.Microseconds()}
 		if id != 0 {
@@ -575,32 +576,32 @@ func (s *SQLiteStore) PutSound(ctx context.Context, so Sound) (Sound, error) {
 		return err
 	})
 	if err != nil {
-		return Sound{}, fmt.Errorf("put sound %q: %w", so.Path, err)
+		return schedule.Sound{}, fmt.Errorf("put sound %q: %w", so.Path, err)
 	}
 	return so, nil
 }
 
 const soundCols = "id, program_id, episode_id, name, type, path, position, duration_us"
 
-func scanSound(r interface{ Scan(...any) error }) (Sound, error) {
-	var so Sound
+func scanSound(r interface{ Scan(...any) error }) (schedule.Sound, error) {
+	var so schedule.Sound
 	var dur int64
 	err := r.Scan(&so.ID, &so.ProgramID, &so.EpisodeID, &so.Name, &so.Type, &so.Path, &so.Position, &dur)
 	so.Duration = time.Duration(dur) * time.Microsecond
 	return so, err
 }
 
-func (s *SQLiteStore) Sound(ctx context.Context, id int64) (Sound, error) {
+func (s *Store) Sound(ctx context.Context, id int64) (schedule.Sound, error) {
 	so, err := scanSound(s.row(ctx, "SELECT "+soundCols+" FROM sound WHERE id = ?", id))
 	return so, sqlNotFound(err, "sound", id)
 }
 
-func (s *SQLiteStore) SoundByPath(ctx context.Context, path string) (Sound, error) {
+func (s *Store) SoundByPath(ctx context.Context, path string) (schedule.Sound, error) {
 	so, err := scanSound(s.row(ctx, "SELECT "+soundCols+" FROM sound WHERE path = ?", path))
 	return so, sqlNotFound(err, "sound", path)
 }
 
-func (s *SQLiteStore) Sounds(ctx context.Context, stationID int64) ([]Sound, error) {
+func (s *Store) Sounds(ctx context.Context, stationID int64) ([]schedule.Sound, error) {
 	return query(ctx, s, scanSound, "SELECT "+prefixCols("s", soundCols)+
 		" FROM sound s JOIN program p ON p.id = s.program_id WHERE p.station_id = ? ORDER BY s.path", stationID)
 }
@@ -613,19 +614,19 @@ func prefixCols(alias, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-func (s *SQLiteStore) SetSoundRemoved(ctx context.Context, id int64, removed bool) (bool, error) {
+func (s *Store) SetSoundRemoved(ctx context.Context, id int64, removed bool) (bool, error) {
 	var changed bool
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var typ SoundType
+		var typ schedule.SoundType
 		if err := tx.QueryRowContext(ctx, "SELECT type FROM sound WHERE id = ?", id).Scan(&typ); err != nil {
 			return sqlNotFound(err, "sound", id)
 		}
 		var res sql.Result
 		var err error
 		switch {
-		case removed && typ != SoundRemoved:
-			res, err = tx.ExecContext(ctx, "UPDATE sound SET restore_type = type, type = ? WHERE id = ?", int(SoundRemoved), id)
-		case !removed && typ == SoundRemoved:
+		case removed && typ != schedule.SoundRemoved:
+			res, err = tx.ExecContext(ctx, "UPDATE sound SET restore_type = type, type = ? WHERE id = ?", int(schedule.SoundRemoved), id)
+		case !removed && typ == schedule.SoundRemoved:
 			res, err = tx.ExecContext(ctx, "UPDATE sound SET type = restore_type WHERE id = ?", id)
 		default:
 			return nil
@@ -643,31 +644,31 @@ func (s *SQLiteStore) SetSoundRemoved(ctx context.Context, id int64, removed boo
 	return changed, nil
 }
 
-func (s *SQLiteStore) Playlist(ctx context.Context, episodeID int64) ([]Sound, error) {
+func (s *Store) Playlist(ctx context.Context, episodeID int64) ([]schedule.Sound, error) {
 	return query(ctx, s, scanSound, "SELECT "+soundCols+" FROM sound WHERE episode_id = ? AND type = ? ORDER BY position, path",
-		episodeID, int(SoundArchive))
+		episodeID, int(schedule.SoundArchive))
 }
 
-func (s *SQLiteStore) StreamPlaylists(ctx context.Context, stationID int64) ([]StreamPlaylist, error) {
+func (s *Store) StreamPlaylists(ctx context.Context, stationID int64) ([]schedule.StreamPlaylist, error) {
 	progs, err := query(ctx, s, scanProgram, "SELECT "+programCols+" FROM program WHERE station_id = ? AND stream = 1 AND active = 1 ORDER BY slug", stationID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]StreamPlaylist, len(progs))
+	out := make([]schedule.StreamPlaylist, len(progs))
 	for i, p := range progs {
 		sounds, err := query(ctx, s, scanSound, "SELECT "+soundCols+" FROM sound WHERE program_id = ? AND type = ? ORDER BY position, path",
-			p.ID, int(SoundArchive))
+			p.ID, int(schedule.SoundArchive))
 		if err != nil {
 			return nil, err
 		}
-		out[i] = StreamPlaylist{Name: p.Slug, ProgramID: p.ID, Sounds: sounds}
+		out[i] = schedule.StreamPlaylist{Name: p.Slug, ProgramID: p.ID, Sounds: sounds}
 	}
 	return out, nil
 }
 
-func (s *SQLiteStore) PutTrack(ctx context.Context, t Track) (Track, error) {
-	if err := validateTrack(t); err != nil {
-		return Track{}, err
+func (s *Store) PutTrack(ctx context.Context, t schedule.Track) (schedule.Track, error) {
+	if err := t.Validate(); err != nil {
+		return schedule.Track{}, err
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if t.SoundID != 0 {
@@ -691,42 +692,42 @@ func (s *SQLiteStore) PutTrack(ctx context.Context, t Track) (Track, error) {
 		return err
 	})
 	if err != nil {
-		return Track{}, fmt.Errorf("put track %d: %w", t.Position, err)
+		return schedule.Track{}, fmt.Errorf("put track %d: %w", t.Position, err)
 	}
 	return t, nil
 }
 
 const trackCols = "id, sound_id, episode_id, position, timed, timestamp_us, title, artist, album, label, isrc, info"
 
-func scanTrack(r interface{ Scan(...any) error }) (Track, error) {
-	var t Track
+func scanTrack(r interface{ Scan(...any) error }) (schedule.Track, error) {
+	var t schedule.Track
 	var ts int64
 	err := r.Scan(&t.ID, &t.SoundID, &t.EpisodeID, &t.Position, &t.Timed, &ts, &t.Title, &t.Artist, &t.Album, &t.Label, &t.ISRC, &t.Info)
 	t.Timestamp = time.Duration(ts) * time.Microsecond
 	return t, err
 }
 
-func (s *SQLiteStore) Track(ctx context.Context, id int64) (Track, error) {
+func (s *Store) Track(ctx context.Context, id int64) (schedule.Track, error) {
 	t, err := scanTrack(s.row(ctx, "SELECT "+trackCols+" FROM track WHERE id = ?", id))
 	return t, sqlNotFound(err, "track", id)
 }
 
-func (s *SQLiteStore) TimedTracks(ctx context.Context, soundID int64) ([]Track, error) {
+func (s *Store) TimedTracks(ctx context.Context, soundID int64) ([]schedule.Track, error) {
 	return query(ctx, s, scanTrack, "SELECT "+trackCols+" FROM track WHERE sound_id = ? AND timed = 1 ORDER BY timestamp_us, position", soundID)
 }
 
 const diffCols = "id, station_id, program_id, episode_id, schedule_id, initial_id, type, status, start_us, end_us"
 
-func scanDiffusion(r interface{ Scan(...any) error }) (Diffusion, error) {
-	var d Diffusion
+func scanDiffusion(r interface{ Scan(...any) error }) (schedule.Diffusion, error) {
+	var d schedule.Diffusion
 	var start, end int64
 	err := r.Scan(&d.ID, &d.StationID, &d.ProgramID, &d.EpisodeID, &d.ScheduleID, &d.InitialID, &d.Type, &d.Status, &start, &end)
 	d.Start, d.End = fromUS(start), fromUS(end)
 	return d, err
 }
 
-func scanDue(r interface{ Scan(...any) error }) (DueDiffusion, error) {
-	var d DueDiffusion
+func scanDue(r interface{ Scan(...any) error }) (schedule.DueDiffusion, error) {
+	var d schedule.DueDiffusion
 	var start, end int64
 	err := r.Scan(&d.ID, &d.StationID, &d.ProgramID, &d.EpisodeID, &d.ScheduleID, &d.InitialID, &d.Type, &d.Status, &start, &end,
 		&d.HasArchive, &d.HasRemoved)
@@ -734,13 +735,11 @@ func scanDue(r interface{ Scan(...any) error }) (DueDiffusion, error) {
 	return d, err
 }
 
-func (s *SQLiteStore) PutDiffusions(ctx context.Context, ds []Diffusion) ([]Diffusion, int, error) {
-	for i, d := range ds {
-		if err := validateDiffusion(d, i); err != nil {
-			return nil, 0, err
-		}
+func (s *Store) PutDiffusions(ctx context.Context, ds []schedule.Diffusion) ([]schedule.Diffusion, int, error) {
+	if err := schedule.ValidateDiffusions(ds); err != nil {
+		return nil, 0, err
 	}
-	out := make([]Diffusion, len(ds))
+	out := make([]schedule.Diffusion, len(ds))
 	created := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		created = 0
@@ -806,7 +805,7 @@ func (s *SQLiteStore) PutDiffusions(ctx context.Context, ds []Diffusion) ([]Diff
 			if d.ID, err = res.LastInsertId(); err != nil {
 				return err
 			}
-			d.Status = Pending
+			d.Status = schedule.Pending
 			out[i] = d
 			created++
 			maxDur = max(maxDur, us(d.End)-us(d.Start))
@@ -820,20 +819,20 @@ func (s *SQLiteStore) PutDiffusions(ctx context.Context, ds []Diffusion) ([]Diff
 	return out, created, nil
 }
 
-func (s *SQLiteStore) DeleteDiffusion(ctx context.Context, id int64) error {
+func (s *Store) DeleteDiffusion(ctx context.Context, id int64) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var status Status
+		var status schedule.Status
 		if err := tx.QueryRowContext(ctx, "SELECT status FROM diffusion WHERE id = ?", id).Scan(&status); err != nil {
 			return sqlNotFound(err, "diffusion", id)
 		}
-		if status != Pending {
-			return fmt.Errorf("diffusion %d is %v: %w", id, status, ErrInUse)
+		if status != schedule.Pending {
+			return fmt.Errorf("diffusion %d is %v: %w", id, status, schedule.ErrInUse)
 		}
 		if ok, err := exists(ctx, tx, "SELECT 1 FROM log WHERE diffusion_id = ? LIMIT 1", id); err != nil || ok {
-			return errors.Join(err, fmt.Errorf("diffusion %d has logs: %w", id, ErrInUse))
+			return errors.Join(err, fmt.Errorf("diffusion %d has logs: %w", id, schedule.ErrInUse))
 		}
 		if ok, err := exists(ctx, tx, "SELECT 1 FROM diffusion WHERE initial_id = ? LIMIT 1", id); err != nil || ok {
-			return errors.Join(err, fmt.Errorf("diffusion %d has reruns: %w", id, ErrInUse))
+			return errors.Join(err, fmt.Errorf("diffusion %d has reruns: %w", id, schedule.ErrInUse))
 		}
 		_, err := tx.ExecContext(ctx, "DELETE FROM diffusion WHERE id = ?", id)
 		return err
@@ -844,12 +843,12 @@ func (s *SQLiteStore) DeleteDiffusion(ctx context.Context, id int64) error {
 	return nil
 }
 
-func (s *SQLiteStore) Diffusion(ctx context.Context, id int64) (Diffusion, error) {
+func (s *Store) Diffusion(ctx context.Context, id int64) (schedule.Diffusion, error) {
 	d, err := scanDiffusion(s.row(ctx, "SELECT "+diffCols+" FROM diffusion WHERE id = ?", id))
 	return d, sqlNotFound(err, "diffusion", id)
 }
 
-func (s *SQLiteStore) Diffusions(ctx context.Context, stationID int64, from, to time.Time) ([]Diffusion, error) {
+func (s *Store) Diffusions(ctx context.Context, stationID int64, from, to time.Time) ([]schedule.Diffusion, error) {
 	// The longest diffusion bounds how early an overlapping one can start,
 	// which keeps the scan on the (station, start) index short.
 	return query(ctx, s, scanDiffusion, "SELECT "+diffCols+` FROM diffusion
@@ -866,7 +865,7 @@ const dueQuery = "SELECT " + dueCols + ` FROM diffusion d
 		AND end_us >= ? AND type = 0 AND status IN (0, 1)
 	ORDER BY start_us, id`
 
-func (s *SQLiteStore) DueDiffusions(ctx context.Context, stationID int64, now time.Time) ([]DueDiffusion, error) {
+func (s *Store) DueDiffusions(ctx context.Context, stationID int64, now time.Time) ([]schedule.DueDiffusion, error) {
 	n := us(now)
 	return queryStmt(ctx, s.dueStmt, scanDue, stationID, n, n, n)
 }
@@ -875,20 +874,20 @@ const endedQuery = "SELECT " + dueCols + ` FROM diffusion d
 	WHERE station_id = ? AND status = 0 AND type = 0 AND end_us < ?
 	ORDER BY end_us, id LIMIT ?`
 
-func (s *SQLiteStore) EndedPending(ctx context.Context, stationID int64, before time.Time, limit int) ([]DueDiffusion, error) {
+func (s *Store) EndedPending(ctx context.Context, stationID int64, before time.Time, limit int) ([]schedule.DueDiffusion, error) {
 	if limit <= 0 {
 		limit = -1
 	}
 	return queryStmt(ctx, s.endedStmt, scanDue, stationID, us(before), limit)
 }
 
-func (s *SQLiteStore) NextDiffusion(ctx context.Context, stationID int64, after time.Time) (Diffusion, error) {
+func (s *Store) NextDiffusion(ctx context.Context, stationID int64, after time.Time) (schedule.Diffusion, error) {
 	d, err := scanDiffusion(s.row(ctx, "SELECT "+diffCols+` FROM diffusion
 		WHERE station_id = ? AND start_us > ? AND type = 0 ORDER BY start_us, id LIMIT 1`, stationID, us(after)))
 	return d, sqlNotFound(err, "diffusion after", after)
 }
 
-func (s *SQLiteStore) DiffusionOfEpisodeAt(ctx context.Context, episodeID int64, t time.Time) (Diffusion, error) {
+func (s *Store) DiffusionOfEpisodeAt(ctx context.Context, episodeID int64, t time.Time) (schedule.Diffusion, error) {
 	d, err := scanDiffusion(s.row(ctx, "SELECT "+diffCols+` FROM diffusion
 		WHERE episode_id = ? AND start_us <= ? AND end_us >= ? AND type = 0 ORDER BY start_us, id LIMIT 1`, episodeID, us(t), us(t)))
 	return d, sqlNotFound(err, "diffusion of episode at", t)
@@ -896,32 +895,32 @@ func (s *SQLiteStore) DiffusionOfEpisodeAt(ctx context.Context, episodeID int64,
 
 const logCols = "id, station_id, type, date_us, source, comment, diffusion_id, sound_id, track_id, parent_id, key, uris, generation, confirmed"
 
-func scanLog(r interface{ Scan(...any) error }) (Log, error) {
-	var l Log
+func scanLog(r interface{ Scan(...any) error }) (schedule.Log, error) {
+	var l schedule.Log
 	var date int64
 	var key sql.NullString
 	var uris string
 	var gen int64
 	if err := r.Scan(&l.ID, &l.StationID, &l.Type, &date, &l.Source, &l.Comment, &l.DiffusionID, &l.SoundID, &l.TrackID,
 		&l.ParentID, &key, &uris, &gen, &l.Confirmed); err != nil {
-		return Log{}, err
+		return schedule.Log{}, err
 	}
 	l.Date, l.Key, l.Generation = fromUS(date), key.String, uint64(gen)
 	if uris != "" {
 		if err := json.Unmarshal([]byte(uris), &l.URIs); err != nil {
-			return Log{}, fmt.Errorf("log %d uris: %w", l.ID, err)
+			return schedule.Log{}, fmt.Errorf("log %d uris: %w", l.ID, err)
 		}
 	}
 	return l, nil
 }
 
-func insertLog(ctx context.Context, tx *sql.Tx, l Log) (Log, error) {
+func insertLog(ctx context.Context, tx *sql.Tx, l schedule.Log) (schedule.Log, error) {
 	l.Date = utc(l.Date)
 	uris := ""
 	if len(l.URIs) > 0 {
 		b, err := json.Marshal(l.URIs)
 		if err != nil {
-			return Log{}, err
+			return schedule.Log{}, err
 		}
 		uris = string(b)
 	}
@@ -934,21 +933,21 @@ func insertLog(ctx context.Context, tx *sql.Tx, l Log) (Log, error) {
 		l.StationID, int(l.Type), us(l.Date), l.Source, l.Comment, l.DiffusionID, l.SoundID, l.TrackID, l.ParentID, key, uris,
 		int64(l.Generation), b2i(l.Confirmed))
 	if err != nil {
-		return Log{}, err
+		return schedule.Log{}, err
 	}
 	l.ID, err = res.LastInsertId()
 	return l, err
 }
 
-func (s *SQLiteStore) BeginStart(ctx context.Context, diffusionID int64, l Log) (Log, bool, error) {
+func (s *Store) BeginStart(ctx context.Context, diffusionID int64, l schedule.Log) (schedule.Log, bool, error) {
 	var created bool
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var station int64
-		var status Status
+		var status schedule.Status
 		if err := tx.QueryRowContext(ctx, "SELECT station_id, status FROM diffusion WHERE id = ?", diffusionID).Scan(&station, &status); err != nil {
 			return sqlNotFound(err, "diffusion", diffusionID)
 		}
-		if status != Pending {
+		if status != schedule.Pending {
 			got, err := scanLog(tx.QueryRowContext(ctx, "SELECT "+logCols+" FROM log WHERE diffusion_id = ? AND type = 1", diffusionID))
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil
@@ -956,22 +955,22 @@ func (s *SQLiteStore) BeginStart(ctx context.Context, diffusionID int64, l Log) 
 			l = got
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE diffusion SET status = ? WHERE id = ? AND status = 0", int(Started), diffusionID); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE diffusion SET status = ? WHERE id = ? AND status = 0", int(schedule.Started), diffusionID); err != nil {
 			return err
 		}
-		l.Type, l.StationID, l.DiffusionID, l.Confirmed, l.Key = LogStart, station, diffusionID, false, ""
+		l.Type, l.StationID, l.DiffusionID, l.Confirmed, l.Key = schedule.LogStart, station, diffusionID, false, ""
 		var err error
 		l, err = insertLog(ctx, tx, l)
 		created = err == nil
 		return err
 	})
 	if err != nil {
-		return Log{}, false, fmt.Errorf("begin start of diffusion %d: %w", diffusionID, err)
+		return schedule.Log{}, false, fmt.Errorf("begin start of diffusion %d: %w", diffusionID, err)
 	}
 	return l, created, nil
 }
 
-func (s *SQLiteStore) ConfirmStart(ctx context.Context, logID int64, gen uint64, uris []string) error {
+func (s *Store) ConfirmStart(ctx context.Context, logID int64, gen uint64, uris []string) error {
 	b, err := json.Marshal(uris)
 	if err != nil {
 		return err
@@ -990,15 +989,15 @@ func (s *SQLiteStore) ConfirmStart(ctx context.Context, logID int64, gen uint64,
 	return nil
 }
 
-func (s *SQLiteStore) StartLog(ctx context.Context, diffusionID int64) (Log, error) {
+func (s *Store) StartLog(ctx context.Context, diffusionID int64) (schedule.Log, error) {
 	l, err := scanLog(s.row(ctx, "SELECT "+logCols+" FROM log WHERE diffusion_id = ? AND type = 1", diffusionID))
 	return l, sqlNotFound(err, "start log of diffusion", diffusionID)
 }
 
-func (s *SQLiteStore) Settle(ctx context.Context, diffusionID int64, to Status, l Log) (Log, bool, error) {
-	typ, err := settleLogType(to)
+func (s *Store) Settle(ctx context.Context, diffusionID int64, to schedule.Status, l schedule.Log) (schedule.Log, bool, error) {
+	typ, err := schedule.SettleLogType(to)
 	if err != nil {
-		return Log{}, false, err
+		return schedule.Log{}, false, err
 	}
 	var changed bool
 	err = s.tx(ctx, func(tx *sql.Tx) error {
@@ -1007,7 +1006,7 @@ func (s *SQLiteStore) Settle(ctx context.Context, diffusionID int64, to Status, 
 			return sqlNotFound(err, "diffusion", diffusionID)
 		}
 		set := "status = ?"
-		if to == StatusCancelled {
+		if to == schedule.StatusCancelled {
 			set += ", type = 2"
 		}
 		res, err := tx.ExecContext(ctx, "UPDATE diffusion SET "+set+" WHERE id = ? AND status = 0", int(to), diffusionID)
@@ -1018,8 +1017,8 @@ func (s *SQLiteStore) Settle(ctx context.Context, diffusionID int64, to Status, 
 			return err
 		}
 		changed = true
-		if to == Live {
-			l = Log{}
+		if to == schedule.Live {
+			l = schedule.Log{}
 			return nil
 		}
 		l.Type, l.StationID, l.DiffusionID, l.Key = typ, station, diffusionID, ""
@@ -1027,17 +1026,17 @@ func (s *SQLiteStore) Settle(ctx context.Context, diffusionID int64, to Status, 
 		return err
 	})
 	if err != nil {
-		return Log{}, false, fmt.Errorf("settle diffusion %d as %v: %w", diffusionID, to, err)
+		return schedule.Log{}, false, fmt.Errorf("settle diffusion %d as %v: %w", diffusionID, to, err)
 	}
 	if !changed {
-		return Log{}, false, nil
+		return schedule.Log{}, false, nil
 	}
 	return l, true, nil
 }
 
-func (s *SQLiteStore) AppendLog(ctx context.Context, l Log) (Log, bool, error) {
-	if err := validateLog(l); err != nil {
-		return Log{}, false, err
+func (s *Store) AppendLog(ctx context.Context, l schedule.Log) (schedule.Log, bool, error) {
+	if err := l.Validate(); err != nil {
+		return schedule.Log{}, false, err
 	}
 	var created bool
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -1060,15 +1059,15 @@ func (s *SQLiteStore) AppendLog(ctx context.Context, l Log) (Log, bool, error) {
 		return err
 	})
 	if err != nil {
-		return Log{}, false, fmt.Errorf("append %v log: %w", l.Type, err)
+		return schedule.Log{}, false, fmt.Errorf("append %v log: %w", l.Type, err)
 	}
 	return l, created, nil
 }
 
-func (s *SQLiteStore) AppendOnAir(ctx context.Context, l Log, margin time.Duration) (Log, bool, error) {
-	l.Type = LogOnAir
-	if err := validateLog(l); err != nil {
-		return Log{}, false, err
+func (s *Store) AppendOnAir(ctx context.Context, l schedule.Log, margin time.Duration) (schedule.Log, bool, error) {
+	l.Type = schedule.LogOnAir
+	if err := l.Validate(); err != nil {
+		return schedule.Log{}, false, err
 	}
 	var created bool
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -1091,12 +1090,12 @@ func (s *SQLiteStore) AppendOnAir(ctx context.Context, l Log, margin time.Durati
 		return err
 	})
 	if err != nil {
-		return Log{}, false, fmt.Errorf("append on-air log: %w", err)
+		return schedule.Log{}, false, fmt.Errorf("append on-air log: %w", err)
 	}
 	return l, created, nil
 }
 
-func (s *SQLiteStore) Logs(ctx context.Context, f LogFilter) ([]Log, error) {
+func (s *Store) Logs(ctx context.Context, f schedule.LogFilter) ([]schedule.Log, error) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) {
@@ -1151,4 +1150,17 @@ func (s *SQLiteStore) Logs(ctx context.Context, f LogFilter) ([]Log, error) {
 		args = append(args, f.Limit)
 	}
 	return query(ctx, s, scanLog, q, args...)
+}
+
+// utc is how instants are stored: UTC at microsecond precision, the zero
+// time kept zero.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+func notFound(what string, key any) error {
+	return fmt.Errorf("%s %v: %w", what, key, schedule.ErrNotFound)
 }
