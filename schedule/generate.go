@@ -42,10 +42,10 @@ type GenerateReport struct {
 // holds B until A's end (aircox's rule).
 type Conflict struct{ A, B Diffusion }
 
-// GenerateStore is what Generate and RemoveSchedule call: the programme
-// they read (programs, schedules, episodes) and the timetable they write.
-// Nine methods, over seven because materializing and pruning the
-// timetable are one consistent step.
+// GenerateStore is what Generate calls: the programme it reads (programs,
+// schedules, episodes) and the timetable it writes (eight methods: it
+// prunes as RemoveSchedule does, with three of ScheduleRemover's
+// methods).
 type GenerateStore interface {
 	// Programs returns the programs of a station, by slug.
 	Programs(ctx context.Context, stationID int64) ([]Program, error)
@@ -55,9 +55,6 @@ type GenerateStore interface {
 	EpisodeBySlug(ctx context.Context, programID int64, slug string) (Episode, error)
 	// PutEpisode upserts by (ProgramID, Slug).
 	PutEpisode(ctx context.Context, e Episode) (Episode, error)
-	// Diffusions returns the diffusions of a station that overlap [from,
-	// to), any type and status, by (Start, ID).
-	Diffusions(ctx context.Context, stationID int64, from, to time.Time) ([]Diffusion, error)
 	// PutDiffusions stores the diffusions whose key is new — (ScheduleID,
 	// Start) for generated ones, (EpisodeID, Start) for ScheduleID 0 — and
 	// leaves the others as they are: regenerating never duplicates, and
@@ -66,16 +63,41 @@ type GenerateStore interface {
 	// diffusion whose InitialID is negative refers to the argument at index
 	// -InitialID-1, so a batch can hold an initial and its reruns.
 	PutDiffusions(ctx context.Context, ds []Diffusion) (stored []Diffusion, created int, err error)
+	// Diffusions returns the diffusions of a station that overlap [from,
+	// to), any type and status, by (Start, ID).
+	Diffusions(ctx context.Context, stationID int64, from, to time.Time) ([]Diffusion, error)
 	// DeleteDiffusion deletes a Pending diffusion that no log refers to;
 	// otherwise it returns ErrInUse.
 	DeleteDiffusion(ctx context.Context, id int64) error
-	// DeleteSchedule deletes a schedule; its diffusions stay, as history
-	// (RemoveSchedule also deals with its future ones).
-	DeleteSchedule(ctx context.Context, id int64) error
 	// Settle moves a Pending diffusion to StatusCancelled (setting its Type
 	// to Cancelled and appending a CANCEL log), Missed (appending a MISSED
 	// log) or Live (no log), from l's Date, Source and Comment. It does
 	// nothing and returns false if the diffusion is not Pending.
+	Settle(ctx context.Context, diffusionID int64, to Status, l Log) (Log, bool, error)
+}
+
+// ScheduleRemover is what RemoveSchedule calls: the schedule's future
+// diffusions, their removal, and the schedule's.
+type ScheduleRemover interface {
+	// Diffusions returns the diffusions of a station that overlap [from,
+	// to), any type and status, by (Start, ID).
+	Diffusions(ctx context.Context, stationID int64, from, to time.Time) ([]Diffusion, error)
+	// DeleteDiffusion deletes a Pending diffusion that no log refers to;
+	// otherwise it returns ErrInUse.
+	DeleteDiffusion(ctx context.Context, id int64) error
+	// Settle moves a Pending diffusion to StatusCancelled (setting its Type
+	// to Cancelled and appending a CANCEL log), Missed (appending a MISSED
+	// log) or Live (no log), from l's Date, Source and Comment. It does
+	// nothing and returns false if the diffusion is not Pending.
+	Settle(ctx context.Context, diffusionID int64, to Status, l Log) (Log, bool, error)
+	// DeleteSchedule deletes a schedule; its diffusions stay, as history
+	// (RemoveSchedule also deals with its future ones).
+	DeleteSchedule(ctx context.Context, id int64) error
+}
+
+// pruner is what prune calls.
+type pruner interface {
+	DeleteDiffusion(ctx context.Context, id int64) error
 	Settle(ctx context.Context, diffusionID int64, to Status, l Log) (Log, bool, error)
 }
 
@@ -201,7 +223,7 @@ func generateSchedule(ctx context.Context, st GenerateStore, req GenerateRequest
 
 // prune deletes the stale diffusions, or cancels those the log or a rerun
 // refers to, and keeps those the monitor acted on.
-func prune(ctx context.Context, st GenerateStore, stale []Diffusion, at time.Time, reason string, rep *GenerateReport) error {
+func prune(ctx context.Context, st pruner, stale []Diffusion, at time.Time, reason string, rep *GenerateReport) error {
 	// Reruns first: an initial with reruns is in use.
 	sort.SliceStable(stale, func(i, j int) bool { return stale[i].IsRerun() && !stale[j].IsRerun() })
 	for _, d := range stale {
@@ -230,7 +252,7 @@ func prune(ctx context.Context, st GenerateStore, stale []Diffusion, at time.Tim
 // diffusions starting at or after from as Generate's Prune does (deleted,
 // or cancelled when the log refers to them; kept once acted on). Earlier
 // diffusions stay, as history.
-func RemoveSchedule(ctx context.Context, st GenerateStore, stationID, scheduleID int64, from time.Time) (GenerateReport, error) {
+func RemoveSchedule(ctx context.Context, st ScheduleRemover, stationID, scheduleID int64, from time.Time) (GenerateReport, error) {
 	var rep GenerateReport
 	ds, err := st.Diffusions(ctx, stationID, from, farFuture)
 	if err != nil {

@@ -30,6 +30,12 @@ type Store interface {
 	NowPlayingStore
 	SyncStore
 
+	// Station returns the station with that slug.
+	Station(ctx context.Context, slug string) (Station, error)
+	// Stations returns every station, by slug.
+	Stations(ctx context.Context) ([]Station, error)
+	// PutTrack upserts by (SoundID, EpisodeID, Position).
+	PutTrack(ctx context.Context, t Track) (Track, error)
 	// Close releases the store.
 	Close() error
 }
@@ -97,26 +103,4 @@ type LogFilter struct {
 	// Desc returns the newest first.
 	Desc  bool
 	Limit int
-}
-
-// SyncStore is what writes a station's definition: its station,
-// programs, schedules, sounds and tracks.
-type SyncStore interface {
-	// PutStation upserts by Slug.
-	PutStation(ctx context.Context, s Station) (Station, error)
-	// Station returns the station with that slug.
-	Station(ctx context.Context, slug string) (Station, error)
-	// Stations returns every station, by slug.
-	Stations(ctx context.Context) ([]Station, error)
-	// PutProgram upserts by (StationID, Slug).
-	PutProgram(ctx context.Context, p Program) (Program, error)
-	// PutSchedule upserts by (ProgramID, Name). It stores only schedules
-	// that pass Validate.
-	PutSchedule(ctx context.Context, s Schedule) (Schedule, error)
-	// PutSound upserts by Path. A sound marked SoundRemoved stays removed
-	// until SetSoundRemoved(false), whatever type the upsert brings; that
-	// type is the one it comes back to.
-	PutSound(ctx context.Context, s Sound) (Sound, error)
-	// PutTrack upserts by (SoundID, EpisodeID, Position).
-	PutTrack(ctx context.Context, t Track) (Track, error)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -39,32 +38,20 @@ type importReport struct {
 	scheduleField, scheduleProgram map[int64]string
 }
 
-// importStation loads a checked station file into the store, idempotently
-// (every row is an upsert by its natural key), and generates the
-// diffusions of the coming weeks from now. What the file no longer holds
-// is retired: a program is deactivated, a schedule removed with its future
-// diffusions (those already acted on stay, as history), a sound whose file
-// is gone is marked removed. It returns warnings about what works but
-// probably is not what was meant: overlapping schedules, diffusions with
-// no episode folder, files that cannot be played.
+// importStation loads a checked station file into the store with
+// schedule.SyncStation (idempotent; what the file no longer holds is
+// retired) and generates the diffusions of the coming weeks from now. It
+// returns warnings about what works but probably is not what was meant:
+// overlapping schedules, diffusions with no episode folder, files that
+// cannot be played.
 func importStation(ctx context.Context, c *stationConfig, st schedule.Store, now time.Time) (importReport, []*fileError, error) {
 	p := &problems{file: c.File, keys: c.keys}
 	rep := importReport{soundsByProgram: map[string]int{}, scheduleField: map[int64]string{}, scheduleProgram: map[int64]string{}}
-	station, err := st.PutStation(ctx, schedule.Station{Slug: c.Slug, Name: c.Name, Zone: c.Zone})
-	if err != nil {
-		return rep, nil, err
-	}
-	rep.Station = station
-	inFile := map[string]bool{}
+	req := schedule.SyncRequest{Station: schedule.Station{Slug: c.Slug, Name: c.Name, Zone: c.Zone}, Now: now}
 	paths := map[string]string{} // sound path → field that holds it
+	var fields []string          // the field of each program of req
 
 	for _, m := range c.Music {
-		inFile[m.Name] = true
-		prog, err := st.PutProgram(ctx, schedule.Program{StationID: station.ID, Slug: m.Name, Title: m.Name, Active: true, Stream: true})
-		if err != nil {
-			return rep, nil, fmt.Errorf("%s: %w", m.Field, err)
-		}
-		rep.Music++
 		files, err := audioFiles(p, m.Field+".dir", m.Dir, true)
 		if err != nil {
 			return rep, nil, err
@@ -72,169 +59,108 @@ func importStation(ctx context.Context, c *stationConfig, st schedule.Store, now
 		if len(files) == 0 {
 			p.warnf(m.Field+".dir", "no audio file in %s: this rotation stays silent", m.Dir)
 		}
-		for i, f := range files {
-			if err := putSound(ctx, p, st, paths, m.Field, schedule.Sound{ProgramID: prog.ID, Path: f, Position: i}); err != nil {
-				return rep, nil, err
-			}
-			rep.Sounds++
-			rep.soundsByProgram[m.Name]++
-		}
+		req.Programs = append(req.Programs, schedule.ProgramDef{
+			Program: schedule.Program{Slug: m.Name, Title: m.Name, Active: true, Stream: true},
+			Sounds:  sounds(p, paths, m.Field, files)})
+		fields = append(fields, m.Field)
+		rep.Music++
+		rep.soundsByProgram[m.Name] += len(files)
 	}
 
 	for _, pc := range c.Programs {
-		inFile[pc.Slug] = true
-		prog, err := st.PutProgram(ctx, schedule.Program{StationID: station.ID, Slug: pc.Slug, Title: pc.Title, Active: pc.Active})
-		if err != nil {
-			return rep, nil, fmt.Errorf("%s: %w", pc.Field, err)
-		}
-		rep.Programs++
-		kept := map[string]bool{}
+		pd := schedule.ProgramDef{Program: schedule.Program{Slug: pc.Slug, Title: pc.Title, Active: pc.Active}}
 		for _, sc := range pc.Schedules {
-			s := sc.Schedule
-			s.ProgramID = prog.ID
-			stored, err := st.PutSchedule(ctx, s)
+			pd.Schedules = append(pd.Schedules, sc.Schedule)
+		}
+		if pc.Sounds != "" {
+			entries, err := os.ReadDir(pc.Sounds)
 			if err != nil {
-				return rep, nil, fmt.Errorf("%s: %w", sc.Field, err)
+				return rep, nil, fmt.Errorf("%s.sounds: %w", pc.Field, err)
 			}
-			kept[s.Name] = true
-			rep.Schedules++
-			rep.scheduleField[stored.ID] = sc.Field
-			rep.scheduleProgram[stored.ID] = pc.Slug
-		}
-		scheds, err := st.Schedules(ctx, prog.ID)
-		if err != nil {
-			return rep, nil, err
-		}
-		for _, s := range scheds {
-			if kept[s.Name] {
-				continue
-			}
-			if _, err := schedule.RemoveSchedule(ctx, st, station.ID, s.ID, now); err != nil {
-				return rep, nil, fmt.Errorf("%s: remove schedule %q: %w", pc.Field, s.Name, err)
-			}
-			rep.SchedulesRemoved++
-		}
-		if pc.Sounds == "" {
-			continue
-		}
-		entries, err := os.ReadDir(pc.Sounds)
-		if err != nil {
-			return rep, nil, fmt.Errorf("%s.sounds: %w", pc.Field, err)
-		}
-		for _, e := range entries {
-			name := e.Name()
-			if strings.HasPrefix(name, ".") {
-				continue
-			}
-			date, err := schedule.ParseDate(name)
-			if !e.IsDir() || err != nil {
-				p.warnf(pc.Field+".sounds", "%s ignored: episode folders are named by their date, YYYY-MM-DD", filepath.Join(pc.Sounds, name))
-				continue
-			}
-			files, err := audioFiles(p, pc.Field+".sounds", filepath.Join(pc.Sounds, name), false)
-			if err != nil {
-				return rep, nil, err
-			}
-			if len(files) == 0 {
-				continue
-			}
-			// The generator names episodes the same way, so a diffusion
-			// on that date finds these sounds.
-			ep, err := st.PutEpisode(ctx, schedule.Episode{ProgramID: prog.ID, Slug: date.String(), Title: pc.Title + " " + date.String()})
-			if err != nil {
-				return rep, nil, err
-			}
-			rep.Episodes++
-			for i, f := range files {
-				if err := putSound(ctx, p, st, paths, pc.Field, schedule.Sound{ProgramID: prog.ID, EpisodeID: ep.ID, Path: f, Position: i}); err != nil {
+			for _, e := range entries {
+				name := e.Name()
+				if strings.HasPrefix(name, ".") {
+					continue
+				}
+				date, err := schedule.ParseDate(name)
+				if !e.IsDir() || err != nil {
+					p.warnf(pc.Field+".sounds", "%s ignored: episode folders are named by their date, YYYY-MM-DD", filepath.Join(pc.Sounds, name))
+					continue
+				}
+				files, err := audioFiles(p, pc.Field+".sounds", filepath.Join(pc.Sounds, name), false)
+				if err != nil {
 					return rep, nil, err
 				}
-				rep.Sounds++
-				rep.soundsByProgram[pc.Slug]++
+				if len(files) == 0 {
+					continue
+				}
+				// The generator names episodes the same way, so a diffusion
+				// on that date finds these sounds.
+				pd.Episodes = append(pd.Episodes, schedule.EpisodeDef{
+					Episode: schedule.Episode{Slug: date.String(), Title: pc.Title + " " + date.String()},
+					Sounds:  sounds(p, paths, pc.Field, files)})
+				rep.soundsByProgram[pc.Slug] += len(files)
 			}
 		}
+		req.Programs = append(req.Programs, pd)
+		fields = append(fields, pc.Field)
+		rep.Programs++
 	}
 
-	// Retire what the file no longer holds.
-	progs, err := st.Programs(ctx, station.ID)
+	synced, err := schedule.SyncStation(ctx, st, req)
 	if err != nil {
 		return rep, nil, err
 	}
-	for _, pr := range progs {
-		if inFile[pr.Slug] || !pr.Active {
+	rep.Station = synced.Station
+	rep.Episodes, rep.Sounds, rep.Removed = synced.Episodes, synced.Sounds, synced.Removed
+	rep.Deactivated, rep.SchedulesRemoved = len(synced.Deactivated), synced.SchedulesRemoved
+	for i, scheds := range synced.Schedules {
+		if i < len(c.Music) {
 			continue
 		}
-		pr.Active = false
-		if _, err := st.PutProgram(ctx, pr); err != nil {
-			return rep, nil, err
+		pc := c.Programs[i-len(c.Music)]
+		for j, s := range scheds {
+			rep.Schedules++
+			rep.scheduleField[s.ID] = pc.Schedules[j].Field
+			rep.scheduleProgram[s.ID] = pc.Slug
 		}
-		scheds, err := st.Schedules(ctx, pr.ID)
-		if err != nil {
-			return rep, nil, err
-		}
-		for _, s := range scheds {
-			if _, err := schedule.RemoveSchedule(ctx, st, station.ID, s.ID, now); err != nil {
-				return rep, nil, err
-			}
-			rep.SchedulesRemoved++
-		}
-		rep.Deactivated++
+	}
+	for _, pr := range synced.Deactivated {
 		p.warnf("programs", "program %q is no longer in the file: deactivated, its future diffusions removed", pr.Slug)
-	}
-	sounds, err := st.Sounds(ctx, station.ID)
-	if err != nil {
-		return rep, nil, err
-	}
-	for _, s := range sounds {
-		if s.Type == schedule.SoundRemoved {
-			continue
-		}
-		if _, err := os.Stat(s.Path); errors.Is(err, fs.ErrNotExist) {
-			if _, err := st.SetSoundRemoved(ctx, s.ID, true); err != nil {
-				return rep, nil, err
-			}
-			rep.Removed++
-		}
 	}
 
 	// The coming weeks.
 	rep.From, rep.To, rep.Loc = now, now.AddDate(0, 0, 7*c.Weeks), c.Loc
-	rep.Generate, err = schedule.Generate(ctx, st, schedule.GenerateRequest{StationID: station.ID, From: rep.From, To: rep.To, Prune: true})
+	rep.Generate, err = schedule.Generate(ctx, st, schedule.GenerateRequest{StationID: rep.Station.ID, From: rep.From, To: rep.To, Prune: true})
 	if err != nil {
 		return rep, nil, err
 	}
 	rep.ConflictPairs = warnConflicts(p, c, rep)
-	if err := warnEmptyEpisodes(ctx, p, c, st, station, &rep); err != nil {
+	if err := warnEmptyEpisodes(ctx, p, c, st, rep.Station, &rep); err != nil {
 		return rep, nil, err
 	}
 	return rep, p.warns, nil
 }
 
-// putSound stores one sound file, with its duration when it can be read.
-func putSound(ctx context.Context, p *problems, st schedule.Store, paths map[string]string, field string, s schedule.Sound) error {
-	if other, dup := paths[s.Path]; dup {
-		p.warnf(field, "%s is also a sound of %s: a file belongs to one program; the last one read keeps it", s.Path, other)
-	}
-	paths[s.Path] = field
-	base := filepath.Base(s.Path)
-	s.Name = strings.TrimSuffix(base, filepath.Ext(base))
-	s.Type = schedule.SoundArchive
-	if d, _, err := audio.DurationFile(s.Path); err == nil {
-		s.Duration = d
-	} else {
-		p.warnf(field, "%v", err) // the error names the file
-	}
-	stored, err := st.PutSound(ctx, s)
-	if err != nil {
-		return fmt.Errorf("%s: %w", field, err)
-	}
-	if stored.Type == schedule.SoundRemoved {
-		// The file is back: the upsert alone keeps a removed sound removed.
-		if _, err := st.SetSoundRemoved(ctx, stored.ID, false); err != nil {
-			return fmt.Errorf("%s: %w", field, err)
+// sounds makes the sounds of files, in play order, with their durations
+// when they can be read.
+func sounds(p *problems, paths map[string]string, field string, files []string) []schedule.Sound {
+	out := make([]schedule.Sound, 0, len(files))
+	for _, f := range files {
+		if other, dup := paths[f]; dup {
+			p.warnf(field, "%s is also a sound of %s: a file belongs to one program; the last one read keeps it", f, other)
 		}
+		paths[f] = field
+		base := filepath.Base(f)
+		s := schedule.Sound{Path: f, Name: strings.TrimSuffix(base, filepath.Ext(base)), Type: schedule.SoundArchive}
+		if d, _, err := audio.DurationFile(f); err == nil {
+			s.Duration = d
+		} else {
+			p.warnf(field, "%v", err) // the error names the file
+		}
+		out = append(out, s)
 	}
-	return nil
+	return out
 }
 
 // audioFiles lists the audio files of dir, sorted by path (the play order
