@@ -32,7 +32,8 @@ type MemStore struct {
 	epSounds  map[int64]map[int64]struct{} // episode -> its sounds
 	logs      []Log                        // by ID
 	logKeys   map[logKey]int64
-	starts    map[int64]int64 // diffusion -> START log
+	starts    map[int64]int64  // diffusion -> START log
+	seals     map[int64][]Seal // station -> its chain, by Seq
 }
 
 type diffKey struct {

@@ -41,7 +41,7 @@ type Store struct {
 }
 
 // schemaVersion is stored in PRAGMA user_version.
-const schemaVersion = 1
+const schemaVersion = 2
 
 const schema = `
 CREATE TABLE station (
@@ -193,17 +193,18 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 			return err
 		}
-		switch v {
-		case schemaVersion:
-			return nil
-		case 0:
-			if _, err := tx.ExecContext(ctx, schema); err != nil {
-				return fmt.Errorf("create schema: %w", err)
-			}
-			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion))
-			return err
+		if v > schemaVersion {
+			return fmt.Errorf("schema version %d is newer than this code's %d", v, schemaVersion)
 		}
-		return fmt.Errorf("schema version %d is newer than this code's %d", v, schemaVersion)
+		// Each step takes the schema one version up, in this transaction.
+		steps := []string{schema, sealSchema}
+		for ; v < schemaVersion; v++ {
+			if _, err := tx.ExecContext(ctx, steps[v]); err != nil {
+				return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+			}
+		}
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion))
+		return err
 	})
 }
 
