@@ -80,19 +80,50 @@ type BackfillConfig struct {
 // being recent. (A zero RecentCutoff means the default, 120 s.)
 const NoRecentCutoff time.Duration = -1
 
+// BackfillKind says what a BackfillEvent reports.
+type BackfillKind int
+
+// The backfill event kinds.
+const (
+	// BackfillFetched: a segment was downloaded, hashed to its name and
+	// stored.
+	BackfillFetched BackfillKind = iota + 1
+	// BackfillTombstone: a peer's tombstone was replicated.
+	BackfillTombstone
+	// BackfillSkipped: a name not fetched: temp, too recent, already held,
+	// gone from the peer, or not a segment.
+	BackfillSkipped
+	// BackfillRejected: a name, hour or body that fails validation.
+	BackfillRejected
+	// BackfillMismatch: bytes that do not hash to their name; discarded.
+	BackfillMismatch
+	// BackfillError: a request or a write failed.
+	BackfillError
+)
+
+var backfillKindNames = [...]string{
+	BackfillFetched: "fetched", BackfillTombstone: "tombstone", BackfillSkipped: "skipped",
+	BackfillRejected: "rejected", BackfillMismatch: "mismatch", BackfillError: "error",
+}
+
+// String returns the kind's name as the backfill example prints it:
+// "fetched", "tombstone", "skipped", "rejected", "mismatch" or "error".
+func (k BackfillKind) String() string {
+	if k > 0 && int(k) < len(backfillKindNames) {
+		return backfillKindNames[k]
+	}
+	return fmt.Sprintf("BackfillKind(%d)", int(k))
+}
+
 // BackfillEvent reports one thing a backfill did with a remote name.
 type BackfillEvent struct {
 	Peer string
-	// Kind is "fetched", "tombstone" (a tombstone replicated), "skipped"
-	// (temp, too recent, already held, or not a segment), "rejected" (a
-	// name or hour that fails validation), "mismatch" (bytes that do not
-	// hash to the name; discarded) or "error".
-	Kind string
+	Kind BackfillKind
 	// Path is the remote path, STREAM/VARIANT/HOUR/NAME (or as much of it
 	// as was known).
 	Path  string
 	Bytes int64
-	// Reason says why for skipped, rejected and error events.
+	// Reason says why for skipped, rejected, mismatch and error events.
 	Reason string
 }
 
@@ -137,17 +168,17 @@ func NewBackfiller(store ReadWriter, cfg BackfillConfig) (*Backfiller, error) {
 	}
 	for _, p := range cfg.Peers {
 		if err := checkPeerURL(p); err != nil {
-			return nil, &ConfigError{Field: "Peers", Reason: err.Error()}
+			return nil, &ConfigError{Field: "Peers", Err: err}
 		}
 	}
 	for _, s := range cfg.Streams {
 		if err := ValidateComponent("stream", s); err != nil {
-			return nil, &ConfigError{Field: "Streams", Reason: err.Error()}
+			return nil, &ConfigError{Field: "Streams", Err: err}
 		}
 	}
 	for _, v := range cfg.Variants {
 		if err := ValidateComponent("variant", v); err != nil {
-			return nil, &ConfigError{Field: "Variants", Reason: err.Error()}
+			return nil, &ConfigError{Field: "Variants", Err: err}
 		}
 	}
 	for _, d := range []struct {
@@ -220,18 +251,18 @@ func (b *Backfiller) Stats() BackfillStats {
 func (b *Backfiller) event(e BackfillEvent) {
 	s := &b.stats
 	switch e.Kind {
-	case "fetched":
+	case BackfillFetched:
 		s.fetched.Add(1)
 		s.bytes.Add(e.Bytes)
-	case "tombstone":
+	case BackfillTombstone:
 		s.tombstones.Add(1)
-	case "skipped":
+	case BackfillSkipped:
 		s.skipped.Add(1)
-	case "rejected":
+	case BackfillRejected:
 		s.rejected.Add(1)
-	case "mismatch":
+	case BackfillMismatch:
 		s.mismatches.Add(1)
-	case "error":
+	case BackfillError:
 		s.errors.Add(1)
 	}
 	if b.cfg.Observer != nil {
@@ -407,11 +438,11 @@ func (b *Backfiller) filter(peer, field string, names, want []string, prefix str
 	seen := make(map[string]bool, len(names))
 	for _, n := range names {
 		if err := ValidateComponent(field, n); err != nil {
-			b.event(BackfillEvent{Peer: peer, Kind: "rejected", Path: prefix + n, Reason: err.Error()})
+			b.event(BackfillEvent{Peer: peer, Kind: BackfillRejected, Path: prefix + n, Reason: err.Error()})
 			continue
 		}
 		if seen[n] {
-			b.event(BackfillEvent{Peer: peer, Kind: "rejected", Path: prefix + n, Reason: "listed more than once"})
+			b.event(BackfillEvent{Peer: peer, Kind: BackfillRejected, Path: prefix + n, Reason: "listed more than once"})
 			continue
 		}
 		seen[n] = true
@@ -445,7 +476,7 @@ func (b *Backfiller) passVariant(ctx context.Context, peer, stream, variant stri
 			err = errors.New("listed more than once")
 		}
 		if err != nil {
-			b.event(BackfillEvent{Peer: peer, Kind: "rejected", Path: stream + "/" + variant + "/" + h, Reason: err.Error()})
+			b.event(BackfillEvent{Peer: peer, Kind: BackfillRejected, Path: stream + "/" + variant + "/" + h, Reason: err.Error()})
 			continue
 		}
 		seen[h] = true
@@ -510,7 +541,7 @@ func (b *Backfiller) passHour(ctx context.Context, peer, stream, variant, hour s
 		// A listing is a set: a name listed again would be fetched
 		// again, at once, by another download slot.
 		if listed[name] {
-			b.event(BackfillEvent{Peer: peer, Kind: "rejected", Path: path, Reason: "listed more than once"})
+			b.event(BackfillEvent{Peer: peer, Kind: BackfillRejected, Path: path, Reason: "listed more than once"})
 			continue
 		}
 		listed[name] = true
@@ -520,39 +551,39 @@ func (b *Backfiller) passHour(ctx context.Context, peer, stream, variant, hour s
 		if strings.HasSuffix(name, ".tombstone") {
 			seg, err := ParseTombstoneName(stream, variant, hour, name)
 			if err != nil {
-				b.event(BackfillEvent{Peer: peer, Kind: "rejected", Path: path, Reason: err.Error()})
+				b.event(BackfillEvent{Peer: peer, Kind: BackfillRejected, Path: path, Reason: err.Error()})
 				continue
 			}
 			if err := b.store.Tombstone(ctx, seg); err != nil {
-				b.event(BackfillEvent{Peer: peer, Kind: "error", Path: path, Reason: err.Error()})
+				b.event(BackfillEvent{Peer: peer, Kind: BackfillError, Path: path, Reason: err.Error()})
 				continue
 			}
-			b.event(BackfillEvent{Peer: peer, Kind: "tombstone", Path: path})
+			b.event(BackfillEvent{Peer: peer, Kind: BackfillTombstone, Path: path})
 			continue
 		}
 		if !strings.HasSuffix(name, ".ts") {
 			if err := ValidateComponent("name", name); err != nil {
-				b.event(BackfillEvent{Peer: peer, Kind: "rejected", Path: path, Reason: err.Error()})
+				b.event(BackfillEvent{Peer: peer, Kind: BackfillRejected, Path: path, Reason: err.Error()})
 				continue
 			}
 			// Chat batches and other files wubloader lists beside segments.
-			b.event(BackfillEvent{Peer: peer, Kind: "skipped", Path: path, Reason: "not a segment"})
+			b.event(BackfillEvent{Peer: peer, Kind: BackfillSkipped, Path: path, Reason: "not a segment"})
 			continue
 		}
 		seg, err := ParseName(stream, variant, hour, name)
 		if err != nil {
-			b.event(BackfillEvent{Peer: peer, Kind: "rejected", Path: path, Reason: err.Error()})
+			b.event(BackfillEvent{Peer: peer, Kind: BackfillRejected, Path: path, Reason: err.Error()})
 			continue
 		}
 		switch {
 		case seg.Type == Temp:
-			b.event(BackfillEvent{Peer: peer, Kind: "skipped", Path: path, Reason: "temp"})
+			b.event(BackfillEvent{Peer: peer, Kind: BackfillSkipped, Path: path, Reason: "temp"})
 		case seg.Start.After(recent):
-			b.event(BackfillEvent{Peer: peer, Kind: "skipped", Path: path, Reason: "recent"})
+			b.event(BackfillEvent{Peer: peer, Kind: BackfillSkipped, Path: path, Reason: "recent"})
 		case sameWithin(byHash[seg.Hash], seg, time.Millisecond):
 			// Nodes see the same segment with starts 1 ms apart
 			// (wubloader's backfiller EPSILON).
-			b.event(BackfillEvent{Peer: peer, Kind: "skipped", Path: path, Reason: "held with a start within 1 ms"})
+			b.event(BackfillEvent{Peer: peer, Kind: BackfillSkipped, Path: path, Reason: "held with a start within 1 ms"})
 		default:
 			missing = append(missing, seg)
 		}
@@ -566,7 +597,7 @@ func (b *Backfiller) passHour(ctx context.Context, peer, stream, variant, hour s
 		g.Go(func() error {
 			path := seg.Path()
 			if !b.claim(path) {
-				b.event(BackfillEvent{Peer: peer, Kind: "skipped", Path: path, Reason: "fetched from another peer"})
+				b.event(BackfillEvent{Peer: peer, Kind: BackfillSkipped, Path: path, Reason: "fetched from another peer"})
 				return gctx.Err()
 			}
 			b.release(path, b.fetch(gctx, peer, seg))
@@ -618,7 +649,7 @@ func sameWithin(held []Segment, seg Segment, eps time.Duration) bool {
 // bytes hash to its name. It reports whether the segment is now stored.
 func (b *Backfiller) fetch(ctx context.Context, peer string, seg Segment) bool {
 	path := seg.Path()
-	fail := func(kind, reason string) {
+	fail := func(kind BackfillKind, reason string) {
 		b.event(BackfillEvent{Peer: peer, Kind: kind, Path: path, Reason: reason})
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.SegmentTimeout)
@@ -626,51 +657,51 @@ func (b *Backfiller) fetch(ctx context.Context, peer string, seg Segment) bool {
 	u := peer + "/segments/" + url.PathEscape(seg.Stream) + "/" + url.PathEscape(seg.Variant) + "/" + seg.Hour() + "/" + url.PathEscape(seg.Name())
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		fail("error", err.Error())
+		fail(BackfillError, err.Error())
 		return false
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {
-		fail("error", err.Error())
+		fail(BackfillError, err.Error())
 		return false
 	}
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
-		fail("skipped", "gone from the peer")
+		fail(BackfillSkipped, "gone from the peer")
 		return false
 	case resp.StatusCode != http.StatusOK:
-		fail("error", "peer answered "+resp.Status)
+		fail(BackfillError, "peer answered "+resp.Status)
 		return false
 	case resp.ContentLength > b.cfg.MaxSegmentBytes:
-		fail("rejected", fmt.Sprintf("%d bytes, over the %d-byte bound", resp.ContentLength, b.cfg.MaxSegmentBytes))
+		fail(BackfillRejected, fmt.Sprintf("%d bytes, over the %d-byte bound", resp.ContentLength, b.cfg.MaxSegmentBytes))
 		return false
 	}
 	w, err := b.store.Create(ctx, seg)
 	if err != nil {
-		fail("error", err.Error())
+		fail(BackfillError, err.Error())
 		return false
 	}
 	n, err := io.Copy(w, io.LimitReader(resp.Body, b.cfg.MaxSegmentBytes+1))
 	switch {
 	case err != nil:
 		w.Abort()
-		fail("error", "download: "+err.Error())
+		fail(BackfillError, "download: "+err.Error())
 		return false
 	case n > b.cfg.MaxSegmentBytes:
 		w.Abort()
-		fail("rejected", fmt.Sprintf("body over the %d-byte bound", b.cfg.MaxSegmentBytes))
+		fail(BackfillRejected, fmt.Sprintf("body over the %d-byte bound", b.cfg.MaxSegmentBytes))
 		return false
 	case w.Hash() != seg.Hash:
 		w.Abort()
-		fail("mismatch", "bytes hash to "+w.Hash().String())
+		fail(BackfillMismatch, "bytes hash to "+w.Hash().String())
 		return false
 	}
 	if _, err := w.Commit(ctx, seg.Type); err != nil {
-		fail("error", err.Error())
+		fail(BackfillError, err.Error())
 		return false
 	}
-	b.event(BackfillEvent{Peer: peer, Kind: "fetched", Path: path, Bytes: n})
+	b.event(BackfillEvent{Peer: peer, Kind: BackfillFetched, Path: path, Bytes: n})
 	return true
 }
 
@@ -709,7 +740,7 @@ func (b *Backfiller) listRemote(ctx context.Context, peer, path, prefix string) 
 			if len(raw) > 64 {
 				raw = raw[:64] + "…"
 			}
-			b.event(BackfillEvent{Peer: peer, Kind: "rejected", Path: prefix + raw, Reason: "listing entry is not a string"})
+			b.event(BackfillEvent{Peer: peer, Kind: BackfillRejected, Path: prefix + raw, Reason: "listing entry is not a string"})
 			continue
 		}
 		names = append(names, name)

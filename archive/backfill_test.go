@@ -41,7 +41,7 @@ func (e *events) kinds() map[string][]string {
 	defer e.mu.Unlock()
 	out := make(map[string][]string)
 	for _, ev := range e.list {
-		out[ev.Kind] = append(out[ev.Kind], ev.Path)
+		out[ev.Kind.String()] = append(out[ev.Kind.String()], ev.Path)
 	}
 	return out
 }
@@ -283,7 +283,7 @@ func TestBackfillRun(t *testing.T) {
 		Self:     "http://self:1",
 		Clock:    clock,
 		Observer: func(e archive.BackfillEvent) {
-			if e.Kind == "fetched" {
+			if e.Kind == archive.BackfillFetched {
 				fetched <- e.Path
 			}
 		},

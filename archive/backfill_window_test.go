@@ -44,7 +44,7 @@ func TestBackfillOneDownloadPerSegment(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, l.Segments, 42)
 	for _, e := range ev.list {
-		if e.Kind == "skipped" {
+		if e.Kind == archive.BackfillSkipped {
 			require.Equal(t, "fetched from another peer", e.Reason)
 		}
 	}

@@ -33,13 +33,26 @@ type DirConfig struct {
 	Logger *slog.Logger
 }
 
-// ConfigError reports an invalid configuration field.
+// ConfigError reports an invalid configuration field: why, and the error
+// that caused it, if any, for errors.Is and errors.As.
 type ConfigError struct {
 	Field  string
-	Reason string
+	Reason string // empty when Err says it all
+	Err    error  // the cause, or nil
 }
 
-func (e *ConfigError) Error() string { return fmt.Sprintf("archive: config %s: %s", e.Field, e.Reason) }
+func (e *ConfigError) Error() string {
+	switch {
+	case e.Err == nil:
+		return fmt.Sprintf("archive: config %s: %s", e.Field, e.Reason)
+	case e.Reason == "":
+		return fmt.Sprintf("archive: config %s: %v", e.Field, e.Err)
+	}
+	return fmt.Sprintf("archive: config %s: %s: %v", e.Field, e.Reason, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // DirStore is a Store on a local folder with exactly wubloader's layout, so
 // wubloader's tools read it and its nodes can backfill from it. Writes go to
@@ -81,7 +94,7 @@ func NewDirStore(cfg DirConfig) (*DirStore, error) {
 	}
 	root, err := filepath.Abs(cfg.Root)
 	if err != nil {
-		return nil, &ConfigError{Field: "Root", Reason: err.Error()}
+		return nil, &ConfigError{Field: "Root", Err: err}
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("archive: create root: %w", err)

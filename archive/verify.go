@@ -12,13 +12,35 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
+// ProblemKind says what a Problem is.
+type ProblemKind int
+
+// The problem kinds.
+const (
+	// ProblemMismatch: the bytes do not hash to the name.
+	ProblemMismatch ProblemKind = iota + 1
+	// ProblemBadName: the name does not parse.
+	ProblemBadName
+	// ProblemUnreadable: the bytes could not be read.
+	ProblemUnreadable
+)
+
+var problemKindNames = [...]string{ProblemMismatch: "mismatch", ProblemBadName: "badname", ProblemUnreadable: "unreadable"}
+
+// String returns "mismatch", "badname" or "unreadable", as the archive
+// example prints them.
+func (k ProblemKind) String() string {
+	if k > 0 && int(k) < len(problemKindNames) {
+		return problemKindNames[k]
+	}
+	return fmt.Sprintf("ProblemKind(%d)", int(k))
+}
+
 // Problem is one thing Verify found wrong.
 type Problem struct {
 	// Path is the relative path of the file.
 	Path string
-	// Kind is "mismatch" (the bytes do not hash to the name), "badname"
-	// (the name does not parse) or "unreadable".
-	Kind string
+	Kind ProblemKind
 	// Actual is the hash of the bytes read, for a mismatch.
 	Actual Hash
 	// Err says what went wrong for badname and unreadable.
@@ -73,7 +95,7 @@ func Verify(ctx context.Context, store Reader, cfg VerifyConfig, report func(Pro
 	g.SetLimit(workers)
 	err := walkHours(gctx, store, streams, func(stream, variant, hour string, l Listing) {
 		for _, name := range l.Bad {
-			found(Problem{Path: stream + "/" + variant + "/" + hour + "/" + name, Kind: "badname", Err: parseErr(stream, variant, hour, name)})
+			found(Problem{Path: stream + "/" + variant + "/" + hour + "/" + name, Kind: ProblemBadName, Err: parseErr(stream, variant, hour, name)})
 		}
 		for _, e := range l.Segments {
 			if e.Type == Temp {
@@ -87,9 +109,9 @@ func Verify(ctx context.Context, store Reader, cfg VerifyConfig, report func(Pro
 				case errors.Is(err, ErrNotFound):
 					return nil // removed since listed
 				case err != nil:
-					found(Problem{Path: e.Path(), Kind: "unreadable", Err: err})
+					found(Problem{Path: e.Path(), Kind: ProblemUnreadable, Err: err})
 				case sum != e.Hash:
-					found(Problem{Path: e.Path(), Kind: "mismatch", Actual: sum})
+					found(Problem{Path: e.Path(), Kind: ProblemMismatch, Actual: sum})
 				}
 				mu.Lock()
 				res.Segments++

@@ -51,11 +51,11 @@ func TestVerify(t *testing.T) {
 			sort.Slice(problems, func(i, j int) bool { return problems[i].Path < problems[j].Path })
 			require.Len(t, problems, 2)
 			require.Equal(t, "s/a/2026-11-23T14/junk.ts", problems[0].Path)
-			require.Equal(t, "badname", problems[0].Kind)
+			require.Equal(t, archive.ProblemBadName, problems[0].Kind)
 			var ne *archive.NameError
 			require.ErrorAs(t, problems[0].Err, &ne)
 			require.Equal(t, rotten.Path(), problems[1].Path)
-			require.Equal(t, "mismatch", problems[1].Kind)
+			require.Equal(t, archive.ProblemMismatch, problems[1].Kind)
 			require.Equal(t, archive.Hash(sha256Sum("rotten")), problems[1].Actual)
 			require.Equal(t, archive.VerifyResult{Segments: 50, Bytes: 49 + 6, Problems: 2}, res)
 		})

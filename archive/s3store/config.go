@@ -173,6 +173,11 @@ func configError(field, reason string) error {
 	return &archive.ConfigError{Field: field, Reason: reason}
 }
 
+// configCause reports a bad field whose cause is err.
+func configCause(field string, err error) error {
+	return &archive.ConfigError{Field: field, Err: err}
+}
+
 // validate checks cfg once and resolves its defaults. getenv reads the
 // environment (os.Getenv in New).
 func (cfg Config) validate(getenv func(string) string) (settings, error) {
@@ -191,7 +196,7 @@ func (cfg Config) validate(getenv func(string) string) (settings, error) {
 		return s, configError("Bucket", "required")
 	}
 	if err := s3utils.CheckValidBucketNameStrict(cfg.Bucket); err != nil {
-		return s, configError("Bucket", err.Error())
+		return s, configCause("Bucket", err)
 	}
 	p, err := CleanPrefix(cfg.Prefix)
 	if err != nil {

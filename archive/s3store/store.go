@@ -93,7 +93,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		MaxRetries: 1,
 	})
 	if err != nil {
-		return nil, configError("Endpoint", err.Error())
+		return nil, configCause("Endpoint", err)
 	}
 	s := &Store{
 		client: client, core: minio.Core{Client: client}, bucket: set.bucket, prefix: set.prefix,

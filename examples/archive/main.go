@@ -360,7 +360,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	res, err := archive.Verify(ctx, store, archive.VerifyConfig{Workers: *workers}, func(p archive.Problem) {
 		switch p.Kind {
-		case "mismatch":
+		case archive.ProblemMismatch:
 			fmt.Fprintf(stdout, "mismatch %s actual %s\n", p.Path, p.Actual)
 		default:
 			fmt.Fprintf(stdout, "%s %s: %v\n", p.Kind, p.Path, p.Err)

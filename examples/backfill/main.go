@@ -121,9 +121,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			mu.Lock()
 			defer mu.Unlock()
 			switch e.Kind {
-			case "fetched":
+			case archive.BackfillFetched:
 				fmt.Fprintf(stdout, "fetched %s %s %d\n", e.Peer, e.Path, e.Bytes)
-			case "tombstone":
+			case archive.BackfillTombstone:
 				fmt.Fprintf(stdout, "tombstone %s %s\n", e.Peer, e.Path)
 			default:
 				fmt.Fprintf(stdout, "%s %s %s: %s\n", e.Kind, e.Peer, e.Path, e.Reason)
