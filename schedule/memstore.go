@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/airkeep/airkeep/schedule/listeners"
 	"slices"
 	"sync"
 	"time"
@@ -34,6 +35,7 @@ type MemStore struct {
 	logKeys   map[logKey]int64
 	starts    map[int64]int64  // diffusion -> START log
 	seals     map[int64][]Seal // station -> its chain, by Seq
+	listeners map[int64][]listeners.Sample
 }
 
 type diffKey struct {

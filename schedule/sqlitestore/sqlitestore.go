@@ -41,7 +41,7 @@ type Store struct {
 }
 
 // schemaVersion is stored in PRAGMA user_version.
-const schemaVersion = 2
+const schemaVersion = 3
 
 const schema = `
 CREATE TABLE station (
@@ -197,7 +197,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("schema version %d is newer than this code's %d", v, schemaVersion)
 		}
 		// Each step takes the schema one version up, in this transaction.
-		steps := []string{schema, sealSchema}
+		steps := []string{schema, sealSchema, listenerSchema}
 		for ; v < schemaVersion; v++ {
 			if _, err := tx.ExecContext(ctx, steps[v]); err != nil {
 				return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
