@@ -354,6 +354,10 @@ type CoverageReport struct {
 	Range Span
 	// Hours has one entry per hour of Range, in order, held or not.
 	Hours []HourCoverage
+	// Computed is how many of Hours were computed for this report; the
+	// others came from the cache, their listings unchanged (an hour
+	// depends on its own listing and on the hour before's).
+	Computed int
 }
 
 // Total sums the report's hours: counts and durations added, spans joined
@@ -448,7 +452,11 @@ func (s *Selector) Coverage(ctx context.Context, stream, variant string, from, t
 		if !measured.Start.Before(measured.End) {
 			measured = Span{h, h} // nothing measured
 		}
-		r.Hours[i] = s.coverCached(stream, variant, h, prev, cur, measured)
+		var fresh bool
+		r.Hours[i], fresh = s.coverCached(stream, variant, h, prev, cur, measured)
+		if fresh {
+			r.Computed++
+		}
 		prev = cur
 	}
 	return r, nil
@@ -519,12 +527,12 @@ type cachedCoverage struct {
 	cov       HourCoverage
 }
 
-func (s *Selector) coverCached(stream, variant string, h time.Time, prev, cur hourListing, measured Span) HourCoverage {
+func (s *Selector) coverCached(stream, variant string, h time.Time, prev, cur hourListing, measured Span) (HourCoverage, bool) {
 	k := coverageKey{stream, variant, h}
 	if c, ok := s.covers.get(k); ok && c.prev == prev.fp && c.cur == cur.fp && c.measured == measured {
-		return c.cov
+		return c.cov, false
 	}
 	cov := coverHour(h, prev.Listing, cur.Listing, prev.best, cur.best, measured)
 	s.covers.put(k, cachedCoverage{prev: prev.fp, cur: cur.fp, measured: measured, cov: cov})
-	return cov
+	return cov, true
 }

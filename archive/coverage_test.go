@@ -164,9 +164,31 @@ func TestCoverHour(t *testing.T) {
 				require.Equal(t, dur, h.SegmentDuration.Full, "full duration")
 			}
 			// Asking again computes nothing new and answers the same.
+			require.Equal(t, tt.hours, rep.Computed)
 			again, err := sel.Coverage(t.Context(), "s", "v", t0, t0.Add(time.Duration(tt.hours)*time.Hour))
 			require.NoError(t, err)
+			require.Zero(t, again.Computed, "nothing changed, nothing computed")
+			again.Computed = rep.Computed
 			require.Equal(t, rep, again)
 		})
 	}
+}
+
+// Only hours whose listing changed, and the hours after them, are computed
+// again.
+func TestCoverageRecomputesChangedHours(t *testing.T) {
+	s := archive.NewMemStore()
+	for h := range 6 {
+		cov{float64(h * 3600), 2, archive.Full, 0}.put(t, s, byte(h))
+		cov{float64(h*3600 + 10), 2, archive.Full, 0}.put(t, s, byte(h))
+	}
+	sel := archive.NewSelector(s, archive.SelectorConfig{})
+	rep, err := sel.Coverage(t.Context(), "s", "v", t0.Add(time.Hour), t0.Add(5*time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, 4, rep.Computed)
+	cov{2*3600 + 2, 2, archive.Full, 0}.put(t, s, 99) // fills part of a hole in hour 2
+	rep, err = sel.Coverage(t.Context(), "s", "v", t0.Add(time.Hour), t0.Add(5*time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, 2, rep.Computed, "hour 2, and hour 3 whose hour before changed")
+	require.Equal(t, 6*time.Second, rep.Hours[1].Raw)
 }

@@ -257,6 +257,15 @@ setInterval(function () {
 		img.src = img.dataset.src + "&t=" + Date.now();
 	});
 }, 30000);
+// Say on the page how many maps loaded, for monitors and tests.
+window.addEventListener("load", function () {
+	var maps = document.querySelectorAll("img.map"), loaded = 0;
+	maps.forEach(function (img) {
+		if (img.complete && img.naturalWidth > 0) loaded++;
+	});
+	document.body.dataset.maps = maps.length;
+	document.body.dataset.loaded = loaded;
+});
 </script>
 </body>
 </html>

@@ -1,6 +1,9 @@
 // Command archived serves a segment archive over HTTP with the API of
 // wubloader's restreamer: listings, segments, HLS playlists for any time
-// range, and rough cuts.
+// range, rough cuts, coverage maps and a coverage page (/coverage/), and
+// Prometheus metrics at /metrics: the coverage of every stream and variant,
+// hour by hour over the last -coverage-window, under the names of
+// wubloader's segment_coverage (segment_count, raw_coverage, ...).
 //
 //	archived -dir ./segments -listen 127.0.0.1:8000
 //	archived -store 's3://bucket/prefix?endpoint=127.0.0.1:7070&insecure=1' -listen :8000
@@ -26,6 +29,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/archive"
 	"github.com/airkeep/airkeep/archive/storeurl"
 )
@@ -45,6 +52,10 @@ func main() {
 
 type usageError struct{ error }
 
+// clock tells the metrics which hours are recent. Tests set a fake one, on
+// their data's day.
+var clock airkeep.Clock = airkeep.SystemClock()
+
 // run serves until ctx ends. ready, if not nil, receives the address
 // listened on.
 func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- string) error {
@@ -54,6 +65,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	storeURL := fs.String("store", "", "archive URL in place of -dir: a path, file://PATH, or\ns3://BUCKET/PREFIX?endpoint=HOST:PORT&insecure=1&region=R (credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
 	listen := fs.String("listen", "127.0.0.1:8000", "address to serve on")
 	holdback := fs.Duration("live-holdback", 15*time.Second, "how much of a live playlist's edge is withheld while it has holes")
+	covWindow := fs.Duration("coverage-window", 48*time.Hour, "hours exported in /metrics: those within this long of now")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -82,8 +94,24 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	if err != nil {
 		return err
 	}
+	if *covWindow <= 0 {
+		return usageError{errors.New("-coverage-window must be positive")}
+	}
+	sel := archive.NewSelector(store, archive.SelectorConfig{})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(newCoverageMetrics(store, sel, *covWindow, clock, log))
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	api := archive.NewHandler(store, archive.HandlerConfig{Logger: log, LiveHoldback: *holdback, Selector: sel})
 	srv := &http.Server{
-		Handler:           archive.NewHandler(store, archive.HandlerConfig{Logger: log, LiveHoldback: *holdback}),
+		// Not a ServeMux in front of the archive's handler: it would
+		// redirect unclean paths that the handler refuses.
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/metrics" && r.Method == http.MethodGet {
+				metrics.ServeHTTP(w, r)
+				return
+			}
+			api.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Players keep connections open between playlist reloads; without
 		// a bound an idle one is held forever (IdleTimeout 0 falls back to
