@@ -32,8 +32,22 @@
 //	tl, err := sel.Best(ctx, archive.Query{Stream: "radio", Variant: "source", Start: t1, End: t2})
 //	_, err = archive.RoughCut(ctx, store, tl, out)
 //
+// A Handler serves a store with the HTTP API of wubloader's restreamer
+// (listings, segments, playlists, cuts), and a Backfiller fills a node's
+// holes from peers that serve that API, wubloader nodes included:
+//
+//	http.ListenAndServe(":8000", archive.NewHandler(store, archive.HandlerConfig{}))
+//	b, err := archive.NewBackfiller(store, archive.BackfillConfig{Peers: []string{"http://node2:8000"}})
+//	err = b.Run(ctx) // until ctx ends; Pass makes one pass
+//
 // airkeep parses names more strictly than wubloader: every component is
 // validated, so a name from a peer or a foreign file can never climb out of
 // the archive, and a name that does not parse is skipped and reported
 // (Listing.Bad, Stats.BadNames), never fatal. Verify re-hashes a whole store.
+//
+// Errors: sentinels for what callers branch on (ErrNotFound, ErrHoles,
+// ErrClosed), typed errors for bad input (*NameError, *RangeError,
+// *HolesError, and *ConfigError, which keeps its cause for errors.Is and
+// errors.As). What a Backfiller or Verify meets along the way is reported
+// as events with a kind (BackfillKind, ProblemKind), not returned.
 package archive

@@ -27,7 +27,7 @@ var (
 //
 //	Reader   list and open: the Handler, Selector, Verify, RoughCut
 //	Writer   create segments, tombstone them: capture (hls), backfill
-//	Remover  delete whole hours: retention
+//	Remover  delete whole hours: retention (Prune takes a ReadRemover)
 //	Store    all three: what a backend is, what archivetest checks
 //
 // Names handed to any of them are validated (Segment.Validate,
@@ -87,7 +87,7 @@ type ReadWriter interface {
 //
 // Store has eight methods, more than a consumer should ask for, because it
 // is the sum of the rungs above: backends implement it whole, consumers
-// take Reader, Writer, ReadWriter or Remover.
+// take Reader, Writer, ReadWriter, ReadRemover or Remover.
 type Store interface {
 	Reader
 	Writer
