@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/airkeep/airkeep/hls/playlist"
 )
 
 // blobCache holds small resources fetched once and shared: init sections
@@ -110,7 +112,7 @@ func newCBCReader(r io.Reader, key, iv []byte) (*cbcReader, error) {
 
 // ivFor returns the IV of a segment: the key's own, or its MSN as a
 // 128-bit big-endian number.
-func ivFor(k *Key, msn uint64) []byte {
+func ivFor(k *playlist.Key, msn uint64) []byte {
 	if k.IV != nil {
 		return k.IV
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/hls/playlist"
 )
 
 // Creator is what a Recorder needs of an archive: it only ever creates
@@ -222,6 +223,7 @@ func newSettings(cfg Config) (*settings, error) {
 	bad := func(field, reason string) (*settings, error) {
 		return nil, &ConfigError{Field: field, Reason: reason}
 	}
+
 	if err := archive.ValidateComponent("stream", cfg.Stream); err != nil {
 		return bad("Stream", err.Error())
 	}
@@ -313,7 +315,7 @@ func newSettings(cfg Config) (*settings, error) {
 		return bad("Reload.Max", "shorter than Min")
 	}
 	l := &s.Limits
-	l.PlaylistBytes = orInt(l.PlaylistBytes, MaxPlaylistBytes)
+	l.PlaylistBytes = orInt(l.PlaylistBytes, playlist.MaxBytes)
 	if l.SegmentBytes == 0 {
 		l.SegmentBytes = 100 << 20
 	}

@@ -44,13 +44,12 @@
 //     give-ups and duplicates are counted (Status) and reported as Events,
 //     never silently dropped.
 //
-// Playlists are parsed by ParseMedia and ParseMaster, a defensive layer
-// around github.com/grafov/m3u8: bounded input, normalised lines, panics
-// recovered, numbers re-validated, KEY and MAP carried forward, byte
-// ranges continued, PDT extrapolated, GAP and ad markers found. Segments
-// are dated by their PDT; a stream without any is dated from the fetch
-// that first saw it (its last segment taken to end at that moment) and
-// carried forward by media sequence number, so every worker agrees.
+// Playlists are parsed by package hls/playlist, a defensive layer around
+// github.com/grafov/m3u8; a playlist it refuses is reported as a
+// *playlist.Error. Segments are dated by their PDT; a stream without any
+// is dated from the fetch that first saw it (its last segment taken to end
+// at that moment) and carried forward by media sequence number, so every
+// worker agrees.
 //
 // Everything that waits runs on the Config's airkeep.Clock, so tests drive
 // time with a FakeClock; package hlstest has a simulated origin with

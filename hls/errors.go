@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/airkeep/airkeep/hls/playlist"
 )
 
 // Errors that callers branch on.
@@ -14,12 +16,10 @@ var (
 	// ErrRunning is returned by Run while another Run of the same Recorder
 	// is still going.
 	ErrRunning = errors.New("hls: recorder is already running")
-	// ErrParserPanic reports a playlist that crashed the underlying parser
-	// (grafov/m3u8 panics on some hostile inputs); the panic was recovered.
-	ErrParserPanic = errors.New("hls: playlist parser panicked")
 	// ErrTooLarge reports a playlist, segment, key or init section larger
-	// than its configured limit.
-	ErrTooLarge = errors.New("hls: response too large")
+	// than its configured limit. It is playlist.ErrTooLarge, so one
+	// errors.Is covers what the parser refuses too.
+	ErrTooLarge = playlist.ErrTooLarge
 	// ErrVariantNotFound reports a variant name that the master playlist
 	// does not offer (yet). The variant is retried; the others carry on.
 	ErrVariantNotFound = errors.New("hls: variant not in master playlist")
@@ -37,34 +37,8 @@ type ConfigError struct {
 // Error names the field and the reason.
 func (e *ConfigError) Error() string { return fmt.Sprintf("hls: config %s: %s", e.Field, e.Reason) }
 
-// PlaylistError reports a playlist that airkeep refuses. URL is the
-// playlist's URL, Line the 1-based line of the normalised playlist where
-// the problem was found (0 when it concerns the whole body).
-type PlaylistError struct {
-	URL    string
-	Line   int
-	Reason string
-	Err    error // cause, if any: ErrTooLarge, ErrParserPanic, a grafov error
-}
-
-// Error describes where the playlist was refused and why.
-func (e *PlaylistError) Error() string {
-	s := "hls: playlist"
-	if e.URL != "" {
-		s += " " + e.URL
-	}
-	if e.Line > 0 {
-		s += fmt.Sprintf(" line %d", e.Line)
-	}
-	s += ": " + e.Reason
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-// Unwrap returns the cause.
-func (e *PlaylistError) Unwrap() error { return e.Err }
+// A refused playlist is a *playlist.Error (see package playlist), wrapped
+// in the Event or error that reports it.
 
 // StatusError reports an HTTP response whose status is not a success.
 type StatusError struct {
@@ -82,6 +56,15 @@ func (e *StatusError) Error() string {
 // that left the origin. Retrying the same URL cannot help.
 func (e *StatusError) Expired() bool {
 	return e.Code == http.StatusForbidden || e.Code == http.StatusNotFound || e.Code == http.StatusGone
+}
+
+// clip shortens a URL before it goes into an error: a hostile server
+// chooses its length.
+func clip(s string) string {
+	if len(s) > 120 {
+		return s[:120] + "…"
+	}
+	return s
 }
 
 // isExpired reports whether err is a StatusError for an expired URL.

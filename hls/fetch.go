@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/airkeep/airkeep"
+	"github.com/airkeep/airkeep/hls/playlist"
 )
 
 // ErrTimeout reports a request cut by its hard timeout.
@@ -164,7 +165,7 @@ func cause(ctx context.Context, err error) error {
 
 // get issues a GET for rawURL (with a byte range if br is set) and checks
 // the status. The caller closes the body.
-func (s *settings) get(ctx context.Context, rawURL string, br *ByteRange) (*http.Response, error) {
+func (s *settings) get(ctx context.Context, rawURL string, br *playlist.ByteRange) (*http.Response, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("hls: refusing URL %q", clip(rawURL))
@@ -208,7 +209,7 @@ func hostOf(rawURL string) string {
 // the body and the final URL after redirects. Playlists are not held back
 // by the host limiter: a variant has at most two workers, and a reload that
 // waited behind segment downloads would let segments slip out of the window.
-func (s *settings) fetchBody(ctx context.Context, rawURL string, br *ByteRange, limit int64, soft, hard time.Duration, onSoft func(string)) ([]byte, string, error) {
+func (s *settings) fetchBody(ctx context.Context, rawURL string, br *playlist.ByteRange, limit int64, soft, hard time.Duration, onSoft func(string)) ([]byte, string, error) {
 	var steps []deadline
 	if soft > 0 && soft < hard {
 		steps = append(steps, deadline{after: soft, what: "soft timeout"})

@@ -12,11 +12,12 @@ import (
 	"github.com/cenkalti/backoff/v4"
 
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/hls/playlist"
 )
 
 // job is one segment to fetch.
 type job struct {
-	seg     Segment
+	seg     playlist.Segment
 	start   time.Time // archive start time
 	suspect bool      // its worker saw PDT skew
 	maps    *blobCache

@@ -21,6 +21,7 @@ import (
 
 	"github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/hls/playlist"
 	"github.com/airkeep/airkeep/internal/memnet"
 )
 
@@ -69,7 +70,7 @@ func (w tWriter) Write(p []byte) (int, error) {
 }
 
 // runGetter runs one getter for seg in the background.
-func runGetter(v *variant, seg Segment) chan struct{} {
+func runGetter(v *variant, seg playlist.Segment) chan struct{} {
 	done := make(chan struct{})
 	j := &job{seg: seg, start: t0, maps: newBlobCache(4, &v.fetches), seen: v.s.clock.Now()}
 	go func() {
@@ -201,7 +202,7 @@ func TestGetterDeadlines(t *testing.T) {
 				store := archive.NewMemStore()
 				v, stop := testVariant(t, clock, client, store, Config{Limits: tt.limits})
 				defer stop()
-				done := runGetter(v, Segment{URI: url + "/a.ts", Duration: 2})
+				done := runGetter(v, playlist.Segment{URI: url + "/a.ts", Duration: 2})
 				look := func() seen {
 					synctest.Wait()
 					mu.Lock()
@@ -262,7 +263,7 @@ func TestGetterSuspect(t *testing.T) {
 				// One attempt: the body soft limit (4 s) starts no other.
 				v, stop := testVariant(t, clock, client, store, Config{Limits: Limits{Attempts: 1}})
 				defer stop()
-				done := runGetter(v, Segment{URI: url + "/a.ts", Duration: 2})
+				done := runGetter(v, playlist.Segment{URI: url + "/a.ts", Duration: 2})
 				synctest.Wait()
 				clock.Advance(tt.took)
 				require.True(t, finished(done))
@@ -289,7 +290,7 @@ func TestGetterOutcomes(t *testing.T) {
 	tests := []struct {
 		name    string
 		handler func(n int, w http.ResponseWriter, r *http.Request)
-		seg     func(base string) Segment
+		seg     func(base string) playlist.Segment
 		want    []archive.Type
 		wantHas [][]byte // bytes of the stored files, in type order
 		giveUp  bool
@@ -304,7 +305,7 @@ func TestGetterOutcomes(t *testing.T) {
 				}
 				w.Write(payload)
 			},
-			seg:     func(b string) Segment { return Segment{URI: b + "/a.ts", Duration: 2} },
+			seg:     func(b string) playlist.Segment { return playlist.Segment{URI: b + "/a.ts", Duration: 2} },
 			want:    []archive.Type{archive.Full, archive.Partial},
 			wantHas: [][]byte{payload, payload[:1000]},
 		},
@@ -317,20 +318,20 @@ func TestGetterOutcomes(t *testing.T) {
 				}
 				w.Write(payload)
 			},
-			seg:     func(b string) Segment { return Segment{URI: b + "/a.ts", Duration: 2} },
+			seg:     func(b string) playlist.Segment { return playlist.Segment{URI: b + "/a.ts", Duration: 2} },
 			want:    []archive.Type{archive.Full},
 			wantHas: [][]byte{payload},
 		},
 		{
 			name:    "404 ends the getter at once",
 			handler: func(n int, w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) },
-			seg:     func(b string) Segment { return Segment{URI: b + "/a.ts", Duration: 2} },
+			seg:     func(b string) playlist.Segment { return playlist.Segment{URI: b + "/a.ts", Duration: 2} },
 			giveUp:  true,
 		},
 		{
 			name:    "empty body is suspect",
 			handler: func(n int, w http.ResponseWriter, r *http.Request) {},
-			seg:     func(b string) Segment { return Segment{URI: b + "/a.ts", Duration: 2} },
+			seg:     func(b string) playlist.Segment { return playlist.Segment{URI: b + "/a.ts", Duration: 2} },
 			want:    []archive.Type{archive.Suspect},
 			wantHas: [][]byte{{}},
 		},
@@ -347,8 +348,8 @@ func TestGetterOutcomes(t *testing.T) {
 					http.Error(w, "want a range", 400)
 				}
 			},
-			seg: func(b string) Segment {
-				return Segment{URI: b + "/all.mp4", Duration: 2, Range: &ByteRange{Offset: 100, Length: 100}, Map: &Map{URI: b + "/init.mp4"}}
+			seg: func(b string) playlist.Segment {
+				return playlist.Segment{URI: b + "/all.mp4", Duration: 2, Range: &playlist.ByteRange{Offset: 100, Length: 100}, Map: &playlist.Map{URI: b + "/init.mp4"}}
 			},
 			want:    []archive.Type{archive.Full},
 			wantHas: [][]byte{append([]byte("INIT"), payload[100:200]...)},
@@ -358,8 +359,8 @@ func TestGetterOutcomes(t *testing.T) {
 			handler: func(n int, w http.ResponseWriter, r *http.Request) {
 				w.Write(payload)
 			},
-			seg: func(b string) Segment {
-				return Segment{URI: b + "/all.ts", Duration: 2, Range: &ByteRange{Offset: 10, Length: 50}}
+			seg: func(b string) playlist.Segment {
+				return playlist.Segment{URI: b + "/all.ts", Duration: 2, Range: &playlist.ByteRange{Offset: 10, Length: 50}}
 			},
 			want:    []archive.Type{archive.Full},
 			wantHas: [][]byte{payload[10:60]},
@@ -373,8 +374,8 @@ func TestGetterOutcomes(t *testing.T) {
 				}
 				w.Write(enc(payload[:5000]))
 			},
-			seg: func(b string) Segment {
-				return Segment{URI: b + "/a.ts", Duration: 2, MSN: 7, Key: &Key{Method: "AES-128", URI: b + "/key"}}
+			seg: func(b string) playlist.Segment {
+				return playlist.Segment{URI: b + "/a.ts", Duration: 2, MSN: 7, Key: &playlist.Key{Method: "AES-128", URI: b + "/key"}}
 			},
 			want:    []archive.Type{archive.Full},
 			wantHas: [][]byte{payload[:5000]},
@@ -388,15 +389,15 @@ func TestGetterOutcomes(t *testing.T) {
 				}
 				w.Write(payload)
 			},
-			seg: func(b string) Segment {
-				return Segment{URI: b + "/a.ts", Duration: 2, Key: &Key{Method: "AES-128", URI: b + "/key"}}
+			seg: func(b string) playlist.Segment {
+				return playlist.Segment{URI: b + "/a.ts", Duration: 2, Key: &playlist.Key{Method: "AES-128", URI: b + "/key"}}
 			},
 			giveUp: true,
 		},
 		{
 			name:    "a body over the size limit is refused",
 			handler: func(n int, w http.ResponseWriter, r *http.Request) { w.Write(payload) },
-			seg:     func(b string) Segment { return Segment{URI: b + "/big.ts", Duration: 2} },
+			seg:     func(b string) playlist.Segment { return playlist.Segment{URI: b + "/big.ts", Duration: 2} },
 			giveUp:  true,
 		},
 	}
@@ -458,8 +459,8 @@ func TestDuplicateGettersStoreOneFile(t *testing.T) {
 		store := archive.NewMemStore()
 		v, stop := testVariant(t, clock, client, store, Config{})
 		defer stop()
-		d1 := runGetter(v, Segment{URI: url + "/a.ts?token=1", Duration: 2})
-		d2 := runGetter(v, Segment{URI: url + "/a.ts?token=2", Duration: 2})
+		d1 := runGetter(v, playlist.Segment{URI: url + "/a.ts?token=1", Duration: 2})
+		d2 := runGetter(v, playlist.Segment{URI: url + "/a.ts?token=2", Duration: 2})
 		require.True(t, finished(d1))
 		require.True(t, finished(d2))
 		require.Len(t, listAll(t, store), 1)
@@ -470,7 +471,7 @@ func TestDuplicateGettersStoreOneFile(t *testing.T) {
 
 		// A third getter for the same segment does not even fetch it.
 		before := n.Load()
-		require.True(t, finished(runGetter(v, Segment{URI: url + "/a.ts?token=3", Duration: 2})))
+		require.True(t, finished(runGetter(v, playlist.Segment{URI: url + "/a.ts?token=3", Duration: 2})))
 		require.Equal(t, before, n.Load())
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/airkeep/airkeep"
+	"github.com/airkeep/airkeep/hls/playlist"
 )
 
 // manager is the channel manager of one stream: it holds the latest master
@@ -29,7 +30,7 @@ type manager struct {
 	wg sync.WaitGroup
 
 	mu          sync.Mutex
-	master      *MasterPlaylist
+	master      *playlist.Master
 	media       string // the source URL, when it is a media playlist
 	fetchedAt   time.Time
 	nextAllowed time.Time
@@ -208,13 +209,13 @@ func (m *manager) fetch() error {
 		}
 		return err
 	}
-	if Sniff(body) == KindMedia {
+	if playlist.Sniff(body) == playlist.KindMedia {
 		m.mu.Lock()
 		m.media, m.master, m.fetchedAt = final, nil, start
 		m.mu.Unlock()
 		return nil
 	}
-	mp, err := parseMaster(body, final, s.Limits.PlaylistBytes)
+	mp, err := playlist.Parser{MaxBytes: s.Limits.PlaylistBytes}.Master(body, final)
 	if err != nil {
 		s.log.Warn("master playlist refused", "url", src, "err", err)
 		return err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/hls/playlist"
 )
 
 // variant captures one variant of a stream: it owns the variant's media
@@ -296,7 +297,7 @@ func (v *variant) workerDone(w *worker, reason string, fresh bool) {
 
 // pathKey identifies a segment's resource without its query (tokens) or
 // host (CDN edges), for telling a sequence reset from a renewed URL.
-func pathKey(s *Segment) string {
+func pathKey(s *playlist.Segment) string {
 	u, err := url.Parse(s.URI)
 	if err != nil {
 		return s.URI
@@ -309,7 +310,7 @@ func pathKey(s *Segment) string {
 // and promotes the worker when the playlist has real content. It returns
 // the number of segments new to the variant (not merely re-listed under a
 // renewed token).
-func (v *variant) onPlaylist(w *worker, pl *MediaPlaylist, fetchStart time.Time) int {
+func (v *variant) onPlaylist(w *worker, pl *playlist.Media, fetchStart time.Time) int {
 	v.mu.Lock()
 	defer v.unlock()
 	if v.closed {
@@ -445,7 +446,7 @@ func (v *variant) onPlaylist(w *worker, pl *MediaPlaylist, fetchStart time.Time)
 // playlists of this epoch, or anchored on this fetch (the last segment is
 // taken to end when the fetch began, the live edge). So every worker dates
 // a segment the same way and overlapping getters store one file. v.mu held.
-func (v *variant) dates(pl *MediaPlaylist, fetchStart time.Time) []time.Time {
+func (v *variant) dates(pl *playlist.Media, fetchStart time.Time) []time.Time {
 	segs := pl.Segments
 	starts := make([]time.Time, len(segs))
 	if len(segs) == 0 {
@@ -483,7 +484,7 @@ func (v *variant) dates(pl *MediaPlaylist, fetchStart time.Time) []time.Time {
 
 // pruneLocked forgets segments no playlist has listed for a while, so
 // memory stays bounded however long the recording runs. v.mu held.
-func (v *variant) pruneLocked(now time.Time, pl *MediaPlaylist) {
+func (v *variant) pruneLocked(now time.Time, pl *playlist.Media) {
 	if now.Sub(v.lastPrune) < time.Minute {
 		return
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+
+	"github.com/airkeep/airkeep/hls/playlist"
 )
 
 // worker polls one media playlist URL and hands what it finds to its
@@ -38,7 +40,7 @@ type playlistState struct {
 	ended   bool
 }
 
-func stateOf(pl *MediaPlaylist) playlistState {
+func stateOf(pl *playlist.Media) playlistState {
 	st := playlistState{n: len(pl.Segments), ended: pl.Ended}
 	if n := len(pl.Segments); n > 0 {
 		st.lastMSN, st.lastID = pl.Segments[n-1].MSN, pl.Segments[n-1].ID()
@@ -71,12 +73,12 @@ func (w *worker) run(ctx context.Context) (reason string, fresh bool) {
 		fetchStart := clock.Now()
 		body, final, err := s.fetchBody(ctx, w.url, nil, int64(s.Limits.PlaylistBytes), s.Timeouts.PlaylistSoft, s.Timeouts.PlaylistHard,
 			func(string) { w.v.request(w, "playlist soft timeout", true) })
-		var pl *MediaPlaylist
+		var pl *playlist.Media
 		if err == nil {
-			if Sniff(body) == KindMaster {
-				err = &PlaylistError{URL: final, Reason: "a master playlist where a media playlist was expected"}
+			if playlist.Sniff(body) == playlist.KindMaster {
+				err = &playlist.Error{URL: final, Reason: "a master playlist where a media playlist was expected"}
 			} else {
-				pl, err = parseMedia(body, final, s.Limits.PlaylistBytes, DefaultSkewTolerance)
+				pl, err = playlist.Parser{MaxBytes: s.Limits.PlaylistBytes}.Media(body, final)
 			}
 		}
 		next := s.Reload.Retry

@@ -1,4 +1,4 @@
-package hls
+package playlist
 
 import (
 	"fmt"
@@ -26,7 +26,7 @@ func TestParseMedia(t *testing.T) {
 	tests := []struct {
 		name  string
 		body  string
-		check func(t *testing.T, pl *MediaPlaylist)
+		check func(t *testing.T, pl *Media)
 	}{
 		{
 			name: "live window with one PDT, extrapolated both ways",
@@ -34,7 +34,7 @@ func TestParseMedia(t *testing.T) {
 				"#EXTINF:2.000,\nseg41.ts\n" +
 				"#EXT-X-PROGRAM-DATE-TIME:2026-11-23T10:00:02.000Z\n#EXTINF:2.002,live\nseg42.ts\n" +
 				"#EXTINF:1.998,\n/abs/seg43.ts?x=1\n",
-			check: func(t *testing.T, pl *MediaPlaylist) {
+			check: func(t *testing.T, pl *Media) {
 				require.Equal(t, 2*time.Second, pl.TargetDuration)
 				require.EqualValues(t, 41, pl.MediaSequence)
 				require.False(t, pl.Ended)
@@ -57,7 +57,7 @@ func TestParseMedia(t *testing.T) {
 		{
 			name: "blank and whitespace lines are ignored, CRLF endings",
 			body: "#EXTM3U\r\n\r\n#EXT-X-TARGETDURATION:6\r\n#EXTINF:6.0,\r\n   \r\n\ta.ts\r\n#EXT-X-DISCONTINUITY\r\n\r\n#EXTINF:6.0,\r\nb.ts\r\n#EXT-X-ENDLIST\r\n",
-			check: func(t *testing.T, pl *MediaPlaylist) {
+			check: func(t *testing.T, pl *Media) {
 				require.Len(t, pl.Segments, 2)
 				require.Equal(t, "https://cdn.example/live/a/a.ts", pl.Segments[0].URI)
 				require.False(t, pl.Segments[0].Discontinuity, "tag after a blank line belongs to the next segment")
@@ -75,7 +75,7 @@ func TestParseMedia(t *testing.T) {
 				"#EXTINF:4,\n1.m4s\n#EXTINF:4,\n2.m4s\n" +
 				"#EXT-X-KEY:METHOD=NONE\n#EXTINF:4,\n3.m4s\n" +
 				"#EXT-X-KEY:METHOD=AES-128,URI=\"https://keys.example/k2\"\n#EXT-X-MAP:URI=\"init2.mp4\",BYTERANGE=\"100@50\"\n#EXTINF:4,\n4.m4s\n",
-			check: func(t *testing.T, pl *MediaPlaylist) {
+			check: func(t *testing.T, pl *Media) {
 				s := pl.Segments
 				require.NotNil(t, s[0].Key)
 				require.Equal(t, s[0].Key, s[1].Key, "KEY applies until the next KEY")
@@ -97,7 +97,7 @@ func TestParseMedia(t *testing.T) {
 				"#EXTINF:2,\n#EXT-X-BYTERANGE:1500\nall.ts\n" +
 				"#EXTINF:2,\n#EXT-X-BYTERANGE:700\nall.ts\n" +
 				"#EXTINF:2,\nother.ts\n",
-			check: func(t *testing.T, pl *MediaPlaylist) {
+			check: func(t *testing.T, pl *Media) {
 				s := pl.Segments
 				require.Equal(t, &ByteRange{Offset: 0, Length: 1000}, s[0].Range)
 				require.Equal(t, &ByteRange{Offset: 1000, Length: 1500}, s[1].Range)
@@ -113,7 +113,7 @@ func TestParseMedia(t *testing.T) {
 				"#EXT-X-CUE-OUT:4\n#EXTINF:2,\nc.ts\n#EXT-X-CUE-OUT-CONT:ElapsedTime=2,Duration=4\n#EXTINF:2,\nd.ts\n#EXT-X-CUE-IN\n#EXTINF:2,\ne.ts\n" +
 				"#EXT-X-DATERANGE:ID=\"stitched-ad-1\",CLASS=\"twitch-stitched-ad\",START-DATE=\"2026-01-01T00:00:10Z\",DURATION=2.0\n#EXTINF:2,\nf.ts\n#EXTINF:2,\ng.ts\n" +
 				"#EXTINF:2,Amazon|123\nh.ts\n",
-			check: func(t *testing.T, pl *MediaPlaylist) {
+			check: func(t *testing.T, pl *Media) {
 				var gap, ad []bool
 				for _, s := range pl.Segments {
 					gap = append(gap, s.Gap)
@@ -130,7 +130,7 @@ func TestParseMedia(t *testing.T) {
 				"#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.005Z\n#EXTINF:2,\nb.ts\n" +
 				"#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:04.405Z\n#EXTINF:2,\nc.ts\n" +
 				"#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T01:00:00Z\n#EXTINF:2,\nd.ts\n",
-			check: func(t *testing.T, pl *MediaPlaylist) {
+			check: func(t *testing.T, pl *Media) {
 				require.Equal(t, []Skew{{MSN: 102, Delta: 400 * time.Millisecond}}, pl.Skews)
 				require.Equal(t, []uint64{3, 3, 3, 4}, []uint64{pl.Segments[0].Epoch, pl.Segments[1].Epoch, pl.Segments[2].Epoch, pl.Segments[3].Epoch})
 				require.Equal(t, mustTime("2026-01-01T01:00:00Z"), pl.Segments[3].PDT)
@@ -139,7 +139,7 @@ func TestParseMedia(t *testing.T) {
 		{
 			name: "empty live playlist and a BOM",
 			body: "\xef\xbb\xbf#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n",
-			check: func(t *testing.T, pl *MediaPlaylist) {
+			check: func(t *testing.T, pl *Media) {
 				require.Empty(t, pl.Segments)
 			},
 		},
@@ -184,7 +184,7 @@ func TestParseMediaRefuses(t *testing.T) {
 		{name: "delta playlist", body: head + "#EXT-X-SKIP:SKIPPED-SEGMENTS=3\n#EXTINF:2,\na.ts\n"},
 		{name: "variables", body: head + "#EXTINF:2,\n{$base}/a.ts\n"},
 		{name: "master given as media", body: "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\na.m3u8\n"},
-		{name: "too large", body: head + strings.Repeat("#EXTINF:2,\na.ts\n", MaxPlaylistBytes/16+1), is: ErrTooLarge},
+		{name: "too large", body: head + strings.Repeat("#EXTINF:2,\na.ts\n", MaxBytes/16+1), is: ErrTooLarge},
 		{name: "relative playlist URL", body: head, url: "/live.m3u8"},
 	}
 	for _, tt := range tests {
@@ -194,7 +194,7 @@ func TestParseMediaRefuses(t *testing.T) {
 				u = plURL
 			}
 			_, err := ParseMedia([]byte(tt.body), u)
-			var pe *PlaylistError
+			var pe *Error
 			require.ErrorAs(t, err, &pe)
 			if tt.is != nil {
 				require.ErrorIs(t, err, tt.is)
@@ -259,7 +259,7 @@ func TestParseMasterRefuses(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := ParseMaster([]byte(body), "https://cdn.example/master.m3u8")
-			var pe *PlaylistError
+			var pe *Error
 			require.ErrorAs(t, err, &pe)
 		})
 	}

@@ -1,4 +1,4 @@
-package hls
+package playlist
 
 import (
 	"fmt"
@@ -33,8 +33,8 @@ func FuzzParseMedia(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		pl, err := ParseMedia(body, fuzzBase)
 		if err != nil {
-			var pe *PlaylistError
-			require.ErrorAs(t, err, &pe, "every refusal is a *PlaylistError")
+			var pe *Error
+			require.ErrorAs(t, err, &pe, "every refusal is a *Error")
 			return
 		}
 		checkMedia(t, pl)
@@ -46,7 +46,7 @@ func FuzzParseMedia(f *testing.F) {
 }
 
 // checkMedia asserts what every accepted media playlist guarantees.
-func checkMedia(t *testing.T, pl *MediaPlaylist) {
+func checkMedia(t *testing.T, pl *Media) {
 	t.Helper()
 	require.Positive(t, pl.TargetDuration)
 	epoch := pl.DiscontinuitySequence
@@ -78,7 +78,7 @@ func FuzzParseMaster(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		mp, err := ParseMaster(body, fuzzBase)
 		if err != nil {
-			var pe *PlaylistError
+			var pe *Error
 			require.ErrorAs(t, err, &pe)
 			return
 		}
@@ -86,7 +86,7 @@ func FuzzParseMaster(f *testing.F) {
 	})
 }
 
-func checkMaster(t *testing.T, mp *MasterPlaylist) {
+func checkMaster(t *testing.T, mp *Master) {
 	t.Helper()
 	require.NotEmpty(t, mp.Variants)
 	sources := 0
@@ -135,7 +135,7 @@ func FuzzParseHostileMaster(f *testing.F) {
 		}
 		body := []byte(b.String())
 		mp, err := ParseMaster(body, fuzzBase)
-		if v == 0 || len(body) > MaxPlaylistBytes {
+		if v == 0 || len(body) > MaxBytes {
 			require.Error(t, err)
 			return
 		}
