@@ -223,9 +223,11 @@ func newSettings(cfg Config) (*settings, error) {
 	bad := func(field, reason string) (*settings, error) {
 		return nil, &ConfigError{Field: field, Reason: reason}
 	}
-
+	badErr := func(field string, err error) (*settings, error) {
+		return nil, &ConfigError{Field: field, Reason: err.Error(), Err: err}
+	}
 	if err := archive.ValidateComponent("stream", cfg.Stream); err != nil {
-		return bad("Stream", err.Error())
+		return badErr("Stream", err)
 	}
 	switch {
 	case cfg.URL == "" && cfg.Source == nil:
@@ -248,7 +250,7 @@ func newSettings(cfg Config) (*settings, error) {
 	seen := make(map[string]bool)
 	for _, v := range s.variants {
 		if err := archive.ValidateComponent("variant", v); err != nil {
-			return bad("Variants", err.Error())
+			return badErr("Variants", err)
 		}
 		if seen[v] {
 			return bad("Variants", "duplicate "+v)

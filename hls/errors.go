@@ -28,14 +28,20 @@ var (
 	ErrNotLive = errors.New("hls: stream is not live")
 )
 
-// ConfigError reports a Config field that New refuses.
+// ConfigError reports a Config field that New refuses. Err is the cause
+// when another check refused the value (an archive.NameError for a bad
+// Stream or variant name).
 type ConfigError struct {
 	Field  string
 	Reason string
+	Err    error
 }
 
 // Error names the field and the reason.
 func (e *ConfigError) Error() string { return fmt.Sprintf("hls: config %s: %s", e.Field, e.Reason) }
+
+// Unwrap returns the cause, if any.
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // A refused playlist is a *playlist.Error (see package playlist), wrapped
 // in the Event or error that reports it.
