@@ -51,6 +51,12 @@
 // at that moment) and carried forward by media sequence number, so every
 // worker agrees.
 //
+// Errors: New returns a *ConfigError naming the field (its Err is the
+// cause, if another check refused the value); Run returns ErrStopped or
+// ErrRunning, and otherwise nil after a clean stop. Failures while
+// recording are retried, counted in Status and reported as Events, each
+// logged once.
+//
 // Everything that waits runs on the Config's airkeep.Clock, so tests drive
 // time with a FakeClock; package hlstest has a simulated origin with
 // faults for tests, demos and benchmarks.

@@ -182,6 +182,15 @@ func (m *manager) fetchMasterBody(src string) ([]byte, string, error) {
 	}
 }
 
+// errRetry tells the callers of a master fetch that it failed and is to be
+// tried again after the master interval. The failure itself was logged by
+// fetch, once however many variants shared the fetch: an error is either
+// logged or returned, and only a permanent one (from Config.Source) is
+// returned, for the Recorder to log as it restarts.
+var errRetry = errors.New("hls: master playlist fetch failed; retrying")
+
+// fetch fetches and parses the master playlist. It returns nil, errRetry
+// or a permanent error from Config.Source.
 func (m *manager) fetch() error {
 	s := m.s
 	start := s.clock.Now()
@@ -194,20 +203,24 @@ func (m *manager) fetch() error {
 	if s.Source != nil {
 		var err error
 		if src, err = s.Source(m.ctx); err != nil {
-			s.log.Warn("source failed", "err", err)
-			return fmt.Errorf("hls: source: %w", err)
+			err = fmt.Errorf("hls: source: %w", err)
+			var perm *backoff.PermanentError
+			if errors.As(err, &perm) {
+				return err // the Recorder logs it as it restarts
+			}
+			s.log.Warn("source failed; retrying", "err", err)
+			return errRetry
 		}
 	}
 	body, final, err := m.fetchMasterBody(src)
 	if err != nil {
 		var se *StatusError
 		if errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusGone) {
-			err = fmt.Errorf("%w: %w", ErrNotLive, err)
-			s.log.Debug("master playlist not found: stream is not live", "url", src)
+			s.log.Debug("master playlist not found: stream is not live", "url", src, "err", fmt.Errorf("%w: %w", ErrNotLive, err))
 		} else {
-			s.log.Warn("master playlist fetch failed", "url", src, "err", err)
+			s.log.Warn("master playlist fetch failed; retrying", "url", src, "err", err)
 		}
-		return err
+		return errRetry
 	}
 	if playlist.Sniff(body) == playlist.KindMedia {
 		m.mu.Lock()
@@ -217,8 +230,8 @@ func (m *manager) fetch() error {
 	}
 	mp, err := playlist.Parser{MaxBytes: s.Limits.PlaylistBytes}.Master(body, final)
 	if err != nil {
-		s.log.Warn("master playlist refused", "url", src, "err", err)
-		return err
+		s.log.Warn("master playlist refused; retrying", "url", src, "err", err)
+		return errRetry
 	}
 	m.mu.Lock()
 	m.master, m.media, m.fetchedAt = mp, "", start

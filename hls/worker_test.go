@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/internal/syncbuf"
 )
 
 // scripted is a media playlist server whose playlist the test writes.
@@ -268,7 +270,14 @@ func TestConfigErrors(t *testing.T) {
 		require.ErrorAs(t, err, &ce)
 		require.Equal(t, tt.field, ce.Field)
 	}
-	_, err := New(ok)
+	// A name the archive refuses keeps the archive's error as its cause.
+	c := ok
+	c.Variants = []string{"a/b"}
+	_, err := New(c)
+	var ne *archive.NameError
+	require.ErrorAs(t, err, &ne)
+	require.Equal(t, "a/b", ne.Value)
+	_, err = New(ok)
 	require.NoError(t, err)
 }
 
@@ -280,8 +289,10 @@ func TestRestartBacksOff(t *testing.T) {
 		var calls []time.Time
 		var mu sync.Mutex
 		var states []State
+		var logs syncbuf.Buffer
 		rec, err := New(Config{
 			Stream: "s", Store: archive.NewMemStore(), Clock: clock,
+			Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 			Source: func(context.Context) (string, error) {
 				mu.Lock()
 				defer mu.Unlock()
@@ -302,6 +313,7 @@ func TestRestartBacksOff(t *testing.T) {
 			synctest.Wait()
 			clock.Advance(time.Second)
 		}
+		synctest.Wait()
 		st := rec.Status()
 		require.GreaterOrEqual(t, st.Restarts, 3)
 		require.ErrorContains(t, st.LastErr, "channel deleted")
@@ -320,6 +332,9 @@ func TestRestartBacksOff(t *testing.T) {
 			require.Less(t, wait, 1.5*base+1, "wait %d of %v", i, calls)
 			base *= 1.5
 		}
+		// The error is returned to the Recorder, which logs it once per
+		// restart: the manager does not log it too.
+		require.Equal(t, len(calls), strings.Count(logs.String(), "channel deleted"), logs.String())
 		require.Equal(t, []State{WaitingForLive, Restarting, WaitingForLive}, states[:3])
 		require.Equal(t, Stopped, states[len(states)-1])
 		require.ErrorIs(t, rec.Run(context.Background()), ErrStopped)
