@@ -111,3 +111,28 @@ func TestWriteSoundExchangeConfig(t *testing.T) {
 		require.ErrorIs(t, err, schedule.ErrReport)
 	}
 }
+
+func TestProgramRows(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	diffs := []schedule.Diffusion{
+		{ID: 1, ProgramID: 7, Status: schedule.Started, Start: at(0), End: at(30)},
+		{ID: 2, ProgramID: 8, Status: schedule.Missed, Start: at(30), End: at(60)},
+	}
+	entries := []schedule.AsRunEntry{
+		{LogID: 1, Event: schedule.LogOnAir, DiffusionID: 1, Start: at(1), End: at(20)},
+		{LogID: 2, ParentLogID: 1, Event: schedule.LogOnAir, DiffusionID: 1, Start: at(2), End: at(5)},
+		{LogID: 3, Event: schedule.LogOnAir, Start: at(25), End: at(40)}, // music after the show
+		{LogID: 4, Event: schedule.LogMissed, DiffusionID: 2, Start: at(60)},
+	}
+	rows := schedule.ProgramRows(diffs, entries, map[int64]string{7: "Morning", 8: "Talk"})
+	rows[0].CoverageKnown, rows[0].Recorded, rows[0].Holes = true, 29*time.Minute, time.Minute
+	var b bytes.Buffer
+	require.NoError(t, schedule.WriteProgramsCSV(&b, time.UTC, rows))
+	require.Equal(t, strings.Join([]string{
+		"diffusion_id,program,status,scheduled_start,scheduled_end,scheduled_min,aired_min,missed,dead_air_min,recorded_min,holes_min",
+		"1,Morning,started,2026-11-23T10:00:00Z,2026-11-23T10:30:00Z,30.0,19.0,false,6.0,29.0,1.0",
+		"2,Talk,missed,2026-11-23T10:30:00Z,2026-11-23T11:00:00Z,30.0,0.0,true,20.0,,",
+		"",
+	}, "\n"), b.String())
+}

@@ -43,6 +43,7 @@ func (r *runner) handler() http.Handler {
 	mux.HandleFunc("GET /now", r.now)
 	mux.HandleFunc("GET /asrun.csv", r.asRunCSV)
 	mux.HandleFunc("GET /asrun.json", r.asRunJSON)
+	mux.HandleFunc("GET /proof/{file}", r.proofHead)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), &metrics{r: r})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))

@@ -6,6 +6,8 @@
 //	radio import -station station.toml -db station.db
 //	radio run    -station station.toml -db station.db [-listen 127.0.0.1:8080]
 //	radio proof  -db station.db -dir ./segments -start T -end T
+//	radio proof  -verify -db station.db -dir ./segments -from T -to T
+//	radio report -format soundexchange|plays|programs -db station.db -from T -to T [-o FILE]
 //	radio script -station station.toml [-check]
 //	radio demo   [-duration 2m]
 //
@@ -51,7 +53,9 @@ const usage = `usage: radio COMMAND [flags]
 commands:
   import   load the station file into the schedule store, generate the coming weeks
   run      run the station: Liquidsoap, the monitor, the recording, the web page
-  proof    per diffusion: scheduled and as-run times, archive coverage, mismatches
+  proof    per diffusion: scheduled and as-run times, archive coverage, mismatches;
+           -verify checks the sealed as-run log and the segments it cites
+  report   soundexchange, plays or programs report of a period
   script   print the Liquidsoap script run would start; -check has liquidsoap check it
   demo     a whole station on generated tones, for a few minutes, then its proof
 
@@ -97,6 +101,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdRun(ctx, args[1:], stdout, stderr)
 	case "proof":
 		return cmdProof(ctx, args[1:], stdout, stderr)
+	case "report":
+		return cmdReport(ctx, args[1:], stdout, stderr)
 	case "script":
 		return cmdScript(ctx, args[1:], stdout, stderr)
 	case "demo":

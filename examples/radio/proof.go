@@ -277,10 +277,22 @@ func cmdProof(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	start := fs.String("start", "", "start of the range: RFC 3339, or YYYY-MM-DD[THH:MM[:SS]] in the station's zone (required)")
 	end := fs.String("end", "", "end of the range, likewise (default: now)")
 	tol := fs.Duration("tolerance", defaultTolerance, "mismatches up to this long are not flagged")
+	verify := fs.Bool("verify", false, "check the sealed as-run log and re-hash the segments it cites, instead; exit 1 if anything was edited, removed, reordered or inserted")
+	fromFlag := fs.String("from", "", "same as -start")
+	toFlag := fs.String("to", "", "same as -end")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := required("db", "start")(fs); err != nil {
+	if *fromFlag != "" {
+		*start = *fromFlag
+	}
+	if *toFlag != "" {
+		*end = *toFlag
+	}
+	if *start == "" {
+		return usageError{errors.New("-start is required")}
+	}
+	if err := required("db")(fs); err != nil {
 		return err
 	}
 	if *dir != "" && *storeURL != "" {
@@ -315,6 +327,9 @@ func cmdProof(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if !from.Before(to) {
 		return usageError{errors.New("-start must be before -end")}
+	}
+	if *verify {
+		return verifyProof(ctx, store, station, *storeURL, from, to, stdout)
 	}
 	pc := proofConfig{Store: store, Station: station, Stream: *stream, Variant: *variant, From: from, To: to, Now: now, Tolerance: *tol}
 	if pc.Stream == "" {

@@ -21,6 +21,8 @@ import (
 	"github.com/airkeep/airkeep/hls"
 	"github.com/airkeep/airkeep/internal/progress"
 	"github.com/airkeep/airkeep/schedule"
+	"github.com/airkeep/airkeep/schedule/listeners"
+	"github.com/airkeep/airkeep/schedule/seal"
 	"github.com/airkeep/airkeep/schedule/sqlitestore"
 	"github.com/airkeep/airkeep/streamer"
 )
@@ -39,6 +41,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	listen := fs.String("listen", "", "address of the page and API, host:port (default: the station file's http.listen, or "+defaultListen+")")
 	progress := fs.Duration("progress", 10*time.Second, "interval between progress lines on stderr (0: none)")
 	verbose := fs.Bool("v", false, "log debug lines")
+	listeners := fs.Duration("listeners", 30*time.Second, "interval between listener samples from the station's Icecast outputs (0: none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -54,7 +57,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		cfg.Listen = *listen
 	}
 	logger := newLogger(stderr, *verbose)
-	r, err := newRunner(ctx, runnerConfig{Station: cfg, DB: *db, Logger: logger, Progress: *progress, Stderr: stderr})
+	r, err := newRunner(ctx, runnerConfig{Station: cfg, DB: *db, Logger: logger, Progress: *progress, Stderr: stderr, Listeners: *listeners})
 	if err != nil {
 		return err
 	}
@@ -73,26 +76,30 @@ type runnerConfig struct {
 	Stderr   io.Writer
 	// Listener, when set, is used instead of listening on Station.Listen.
 	Listener net.Listener
+	// Listeners is the interval between listener samples; 0: none.
+	Listeners time.Duration
 }
 
 // runner is one run of a station: every component, built and wired, ready
 // to Run.
 type runner struct {
-	cfg     *stationConfig
-	log     *slog.Logger
-	store   *sqlitestore.Store
-	station schedule.Station
-	proc    *streamer.Process
-	ctl     *streamer.Controller
-	mon     *schedule.Monitor
-	events  *procEvents
-	capture *capture      // nil when the station does not record itself
-	arch    archive.Store // nil likewise
-	ln      net.Listener
-	srv     *http.Server
-	started time.Time
-	stderr  io.Writer
-	every   time.Duration
+	cfg      *stationConfig
+	log      *slog.Logger
+	store    *sqlitestore.Store
+	station  schedule.Station
+	proc     *streamer.Process
+	ctl      *streamer.Controller
+	mon      *schedule.Monitor
+	events   *procEvents
+	capture  *capture // nil when the station does not record itself
+	sealer   *seal.Sealer
+	samplers []*listeners.Sampler // one per Icecast server of the outputs
+	arch     archive.Store        // nil likewise
+	ln       net.Listener
+	srv      *http.Server
+	started  time.Time
+	stderr   io.Writer
+	every    time.Duration
 }
 
 func newRunner(ctx context.Context, rc runnerConfig) (_ *runner, err error) {
@@ -156,6 +163,16 @@ func newRunner(ctx context.Context, rc runnerConfig) (_ *runner, err error) {
 			cfg:    captureConfig(c.Record.Stream, url, hls.Config{Store: r.arch, Logger: r.log.With("component", "hls")}),
 			events: r.events, log: r.log,
 		}
+	}
+	sc := seal.Config{Store: r.store, StationID: r.station.ID, Loc: c.Loc, Logger: r.log.With("component", "seal")}
+	if r.arch != nil {
+		sc.Archive, sc.Stream, sc.Variant = r.arch, c.Record.Stream, "source"
+	}
+	if r.sealer, err = seal.NewSealer(sc); err != nil {
+		return nil, err
+	}
+	if r.samplers, err = newSamplers(c, r.store, r.station.ID, rc.Listeners, r.log); err != nil {
+		return nil, err
 	}
 	r.srv = &http.Server{Handler: r.handler(), ReadHeaderTimeout: 10 * time.Second}
 	return r, nil
@@ -238,6 +255,10 @@ func (r *runner) Run(ctx context.Context) error {
 		defer cancel()
 		return r.srv.Shutdown(sctx)
 	})
+	g.Go(func() error { return r.sealer.Run(gctx) })
+	for _, s := range r.samplers {
+		g.Go(func() error { return s.Run(gctx) })
+	}
 	g.Go(func() error { return r.regenerate(gctx) })
 	g.Go(func() error { return r.progress(gctx) })
 	gerr := g.Wait()

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/airkeep/airkeep/archive/storeurl"
+	"github.com/airkeep/airkeep/schedule"
+	"github.com/airkeep/airkeep/schedule/seal"
+	"github.com/airkeep/airkeep/schedule/sqlitestore"
+)
+
+// rangeFlags are the flags that pick a station and a period.
+type rangeFlags struct {
+	db, slug, from, to *string
+}
+
+func addRangeFlags(fs *flag.FlagSet) rangeFlags {
+	return rangeFlags{
+		db:   fs.String("db", "", "schedule database (required)"),
+		slug: fs.String("station", "", "station slug (default: the database's only station)"),
+		from: fs.String("from", "", "start of the period: RFC 3339, or YYYY-MM-DD[THH:MM[:SS]] in the station's zone (required)"),
+		to:   fs.String("to", "", "end of the period, likewise (default: now)"),
+	}
+}
+
+// open opens the store and reads the station and the period.
+func (r rangeFlags) open(ctx context.Context, now time.Time) (*sqlitestore.Store, schedule.Station, *time.Location, time.Time, time.Time, error) {
+	var zero schedule.Station
+	store, err := openStore(ctx, *r.db)
+	if err != nil {
+		return nil, zero, nil, time.Time{}, time.Time{}, err
+	}
+	fail := func(err error) (*sqlitestore.Store, schedule.Station, *time.Location, time.Time, time.Time, error) {
+		store.Close()
+		return nil, zero, nil, time.Time{}, time.Time{}, err
+	}
+	station, err := findStation(ctx, store, *r.slug)
+	if err != nil {
+		return fail(err)
+	}
+	loc, err := schedule.LoadZone(station.Zone)
+	if err != nil {
+		return fail(err)
+	}
+	from, err := parseInstant(*r.from, loc)
+	if err != nil {
+		return fail(usageError{fmt.Errorf("-from: %w", err)})
+	}
+	to := now
+	if *r.to != "" {
+		if to, err = parseInstant(*r.to, loc); err != nil {
+			return fail(usageError{fmt.Errorf("-to: %w", err)})
+		}
+	}
+	if !from.Before(to) {
+		return fail(usageError{errors.New("-from must be before -to")})
+	}
+	return store, station, loc, from, to, nil
+}
+
+func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("radio report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "", "soundexchange, plays or programs (required)")
+	rf := addRangeFlags(fs)
+	out := fs.String("o", "", "write the report to this file (default: stdout)")
+	service := fs.String("service", "", "soundexchange: NAME_OF_SERVICE, with call letters (default: the station's name)")
+	category := fs.String("category", "", "soundexchange: TRANSMISSION_CATEGORY, a letter A to L (required for soundexchange)")
+	dir := fs.String("dir", "", "programs: archive folder the station recorded into, for coverage")
+	storeURL := fs.String("store", "", "programs: archive URL, in place of -dir")
+	stream := fs.String("stream", "", "programs: archive stream (default: the station slug)")
+	variant := fs.String("variant", "source", "programs: archive variant")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("format", "db", "from")(fs); err != nil {
+		return err
+	}
+	switch *format {
+	case "soundexchange":
+		if *category == "" {
+			return usageError{errors.New("-category is required for soundexchange")}
+		}
+	case "plays", "programs":
+	default:
+		return usageError{fmt.Errorf("-format %q: want soundexchange, plays or programs", *format)}
+	}
+	if *dir != "" && *storeURL != "" {
+		return usageError{errors.New("-dir and -store exclude each other")}
+	}
+	if *storeURL == "" {
+		*storeURL = *dir
+	}
+	now := time.Now()
+	store, station, loc, from, to, err := rf.open(ctx, now)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	entries, err := schedule.AsRun(ctx, store, station.ID, from, to)
+	if err != nil {
+		return err
+	}
+	write := func(w io.Writer) error {
+		switch *format {
+		case "programs":
+			return writePrograms(ctx, w, store, station, loc, entries, proofConfig{Store: store, Station: station,
+				Stream: *stream, Variant: *variant, From: from, To: to, Now: now, Tolerance: defaultTolerance}, *storeURL)
+		}
+		samples, err := store.ListenerSamples(ctx, station.ID, from.Add(-schedule.DefaultListenerHold), to)
+		if err != nil {
+			return err
+		}
+		plays := schedule.Plays(entries, samples, 0)
+		var sum schedule.ReportSummary
+		if *format == "plays" {
+			sum, err = schedule.WritePlaysCSV(w, loc, plays)
+		} else {
+			name := *service
+			if name == "" {
+				name = station.Name
+			}
+			sum, err = schedule.WriteSoundExchange(w, schedule.SoundExchange{ServiceName: name, Category: *category}, plays)
+		}
+		if errors.Is(err, schedule.ErrReport) {
+			return usageError{err}
+		}
+		if err != nil {
+			return err
+		}
+		for _, p := range sum.Incomplete {
+			fmt.Fprintf(stderr, "incomplete: %s %q (%s): no %v\n", p.Start.In(loc).Format(time.RFC3339), p.Title, p.URI, p.Fields)
+		}
+		fmt.Fprintf(stderr, "radio report: %s\n", sum)
+		return nil
+	}
+	if *out == "" {
+		return write(stdout)
+	}
+	return writeFile(*out, write)
+}
+
+// writePrograms writes the programs report: the period's diffusions with
+// what aired and, given an archive, what was recorded.
+func writePrograms(ctx context.Context, w io.Writer, store *sqlitestore.Store, station schedule.Station, loc *time.Location,
+	entries []schedule.AsRunEntry, pc proofConfig, storeURL string) error {
+	if pc.Stream == "" {
+		pc.Stream = station.Slug
+	}
+	if storeURL != "" {
+		a, err := storeurl.Open(ctx, storeURL, storeurl.Config{MustExist: true})
+		if err != nil {
+			return err
+		}
+		pc.Archive = a
+	}
+	rep, err := buildProof(ctx, pc)
+	if err != nil {
+		return err
+	}
+	progs, err := store.Programs(ctx, station.ID)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, p := range progs {
+		names[p.ID] = p.Title
+	}
+	diffs := make([]schedule.Diffusion, 0, len(rep.Rows))
+	for _, r := range rep.Rows {
+		diffs = append(diffs, r.Diffusion)
+	}
+	rows := schedule.ProgramRows(diffs, entries, names)
+	for i, r := range rep.Rows {
+		if r.Recorded {
+			rows[i].CoverageKnown, rows[i].Recorded, rows[i].Holes = true, r.Present, r.missing()
+		}
+	}
+	return schedule.WriteProgramsCSV(w, loc, rows)
+}
+
+// writeFile writes path through a temporary file in its folder, renamed
+// into place only when write succeeded.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// verifyProof is radio proof -verify: the sealed as-run chain, and the
+// segments it cites, checked for the period.
+func verifyProof(ctx context.Context, store *sqlitestore.Store, station schedule.Station, storeURL string, from, to time.Time, stdout io.Writer) error {
+	vc := seal.VerifyConfig{Store: store, StationID: station.ID, From: from, To: to}
+	if storeURL != "" {
+		a, err := storeurl.Open(ctx, storeURL, storeurl.Config{MustExist: true})
+		if err != nil {
+			return err
+		}
+		vc.Archive = a
+	}
+	res, err := seal.Verify(ctx, vc)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "chain: %d seals, head %s\n", res.Seals, res.Head)
+	fmt.Fprintf(stdout, "period: %d entries and %d citations checked, %d segments re-hashed\n", res.Entries, res.Citations, res.Segments)
+	if res.Break != nil {
+		fmt.Fprintf(stdout, "BROKEN: %s\n", res.Break)
+		return res.Break
+	}
+	fmt.Fprintln(stdout, "intact")
+	return nil
+}
