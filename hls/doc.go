@@ -49,7 +49,9 @@
 // *playlist.Error. Segments are dated by their PDT; a stream without any
 // is dated from the fetch that first saw it (its last segment taken to end
 // at that moment) and carried forward by media sequence number, so every
-// worker agrees.
+// worker agrees. That bookkeeping (sequence numbers, holes, resets, dates)
+// is a pure tracker apart from the HTTP work of workers and getters, and
+// is tested without a network.
 //
 // Errors: New returns a *ConfigError naming the field (its Err is the
 // cause, if another check refused the value); Run returns ErrStopped or

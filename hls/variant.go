@@ -2,7 +2,6 @@ package hls
 
 import (
 	"context"
-	"net/url"
 	"sync"
 	"time"
 
@@ -11,8 +10,10 @@ import (
 )
 
 // variant captures one variant of a stream: it owns the variant's media
-// playlist workers, decides which segments are new, dates them, and runs a
-// bounded pool of getters over a bounded queue.
+// playlist workers, hands each playlist they fetch to its sequence (which
+// decides which segments are new and dates them, without I/O), reports
+// what that finds, and runs a bounded pool of getters over a bounded
+// queue.
 //
 // Hand-over: there is at most one active worker (the one receiving live
 // content) and one pending worker (its replacement, not yet proven). A
@@ -43,14 +44,7 @@ type variant struct {
 	nextID     int
 	url        string
 
-	seen      map[string]seenEntry // segment ID → what and when
-	paths     map[string]seenEntry // URI path (no query) and range → MSN, for reset detection
-	haveMSN   bool
-	lastMSN   uint64
-	lastPDT   time.Time  // newest PDT listed
-	holes     []msnRange // recent runs of MSNs counted missing, oldest first
-	epoch     int
-	anchors   map[uint64]time.Time // MSN → start, without PDT, current epoch
+	seq       *sequence // what the playlists said: numbers, holes, resets, dates
 	lastPrune time.Time
 
 	queue   []*job
@@ -64,52 +58,6 @@ type variant struct {
 
 	pend      []Event // events to deliver once v.mu is released
 	liveDirty bool
-}
-
-// msnRange is a run of media sequence numbers, both ends included.
-type msnRange struct{ from, to uint64 }
-
-// maxHoles bounds the holes remembered for late listings.
-const maxHoles = 64
-
-func (v *variant) addHoleLocked(from, to uint64) {
-	if len(v.holes) == maxHoles {
-		v.holes = append(v.holes[:0], v.holes[1:]...)
-	}
-	v.holes = append(v.holes, msnRange{from, to})
-}
-
-// fillHoleLocked reports whether msn was counted missing, and if so takes
-// it out of its hole and counts it recovered.
-func (v *variant) fillHoleLocked(msn uint64) bool {
-	for i, h := range v.holes {
-		if msn < h.from || msn > h.to {
-			continue
-		}
-		v.c.Recovered.Add(1)
-		switch {
-		case h.from == h.to:
-			v.holes = append(v.holes[:i], v.holes[i+1:]...)
-		case msn == h.from:
-			v.holes[i].from++
-		case msn == h.to:
-			v.holes[i].to--
-		default:
-			v.holes[i].to = msn - 1
-			if len(v.holes) < maxHoles {
-				v.holes = append(v.holes, msnRange{})
-				copy(v.holes[i+2:], v.holes[i+1:])
-				v.holes[i+1] = msnRange{msn + 1, h.to}
-			}
-		}
-		return true
-	}
-	return false
-}
-
-type seenEntry struct {
-	msn uint64
-	at  time.Time
 }
 
 type fullKey struct {
@@ -131,8 +79,7 @@ func newVariant(sess *session, name string, c *Counters) *variant {
 	v := &variant{
 		s: sess.s, sess: sess, name: name, c: c,
 		workers: make(map[*worker]struct{}),
-		seen:    make(map[string]seenEntry), paths: make(map[string]seenEntry),
-		anchors: make(map[uint64]time.Time),
+		seq:     newSequence(),
 		stored:  make(map[fullKey]*storedInfo),
 	}
 	v.keys = newBlobCache(16, &v.fetches)
@@ -295,16 +242,6 @@ func (v *variant) workerDone(w *worker, reason string, fresh bool) {
 	}
 }
 
-// pathKey identifies a segment's resource without its query (tokens) or
-// host (CDN edges), for telling a sequence reset from a renewed URL.
-func pathKey(s *playlist.Segment) string {
-	u, err := url.Parse(s.URI)
-	if err != nil {
-		return s.URI
-	}
-	return u.Path + "#" + s.ID()[len(s.URI):]
-}
-
 // onPlaylist takes a playlist a worker fetched at fetchStart: it reports
 // resets, gaps, discontinuities, dates the segments, queues the new ones
 // and promotes the worker when the playlist has real content. It returns
@@ -317,66 +254,22 @@ func (v *variant) onPlaylist(w *worker, pl *playlist.Media, fetchStart time.Time
 		return 0
 	}
 	segs := pl.Segments
-	var fresh []int // segments to fetch: unseen URI (and range), or seen under another MSN
-	novel := 0      // of those, segments not known under another URI (a renewed token)
-	for i := range segs {
-		if e, ok := v.seen[segs[i].ID()]; !ok || e.msn != segs[i].MSN {
-			fresh = append(fresh, i)
-			if e, ok := v.paths[pathKey(&segs[i])]; !ok || e.msn != segs[i].MSN {
-				novel++
-			}
-		}
+	l := v.seq.observe(pl, fetchStart)
+	v.c.Recovered.Add(int64(l.recovered))
+	if l.reset {
+		v.c.Resets.Add(1)
+		v.eventLocked(Event{Kind: EventReset, MSN: segs[0].MSN, Reason: "media sequence went back from " + uitoa(l.resetFrom)})
+		v.s.log.Warn("media sequence reset", "variant", v.name, "from", l.resetFrom, "to", segs[len(segs)-1].MSN, "epoch", v.seq.epoch)
+		v.requestLocked(w, "", "sequence reset", true, w.working.Load())
 	}
-
-	// A late listing: a fresh segment whose number was counted missing
-	// (a lagging worker lists what the other one skipped). It fills its
-	// hole instead of looking like a reset.
-	late := false
-	for _, i := range fresh {
-		if v.fillHoleLocked(segs[i].MSN) {
-			late = true
-		}
+	if l.missing > 0 {
+		v.c.Missing.Add(int64(l.missing))
+		v.c.Gaps.Add(1)
+		v.eventLocked(Event{Kind: EventGap, MSN: l.gapFrom, Missing: l.missing})
+		v.s.log.Warn("media sequence gap: segments never listed", "variant", v.name, "after", l.gapFrom-1, "missing", l.missing)
 	}
-	// A reset: the sequence went back, no segment is one we know by path
-	// and number (a renewed token changes only the query), none fills a
-	// hole, and, when dated, the playlist is newer than anything seen.
-	if len(segs) > 0 && v.haveMSN && segs[len(segs)-1].MSN < v.lastMSN && len(fresh) > 0 && !late {
-		known := false
-		for i := range segs {
-			if e, ok := v.paths[pathKey(&segs[i])]; ok && e.msn == segs[i].MSN {
-				known = true
-				break
-			}
-		}
-		newer := !pl.HasPDT || v.lastPDT.IsZero() || segs[len(segs)-1].PDT.After(v.lastPDT)
-		if !known && newer {
-			v.epoch++
-			v.c.Resets.Add(1)
-			v.eventLocked(Event{Kind: EventReset, MSN: segs[0].MSN, Reason: "media sequence went back from " + uitoa(v.lastMSN)})
-			v.s.log.Warn("media sequence reset", "variant", v.name, "from", v.lastMSN, "to", segs[len(segs)-1].MSN, "epoch", v.epoch)
-			v.lastMSN = segs[len(segs)-1].MSN
-			v.holes = v.holes[:0]
-			clear(v.anchors)
-			v.requestLocked(w, "", "sequence reset", true, w.working.Load())
-		}
-	}
-	if len(fresh) > 0 {
-		first := segs[fresh[0]].MSN
-		if v.haveMSN && first > v.lastMSN+1 {
-			missing := first - v.lastMSN - 1
-			v.c.Missing.Add(int64(missing))
-			v.c.Gaps.Add(1)
-			v.eventLocked(Event{Kind: EventGap, MSN: v.lastMSN + 1, Missing: missing})
-			v.s.log.Warn("media sequence gap: segments never listed", "variant", v.name, "after", v.lastMSN, "missing", missing)
-			v.addHoleLocked(v.lastMSN+1, first-1)
-		}
-		if last := segs[len(segs)-1].MSN; !v.haveMSN || last > v.lastMSN {
-			v.lastMSN = last
-		}
-		v.haveMSN = true
-	}
-	if pl.HasPDT && len(segs) > 0 && segs[len(segs)-1].PDT.After(v.lastPDT) {
-		v.lastPDT = segs[len(segs)-1].PDT
+	if l.undated {
+		v.s.log.Info("no program date-time: dating segments from the fetch time", "variant", v.name, "msn", segs[len(segs)-1].MSN)
 	}
 
 	// PDT skew (wubloader #539): the segment whose tag jumped and every
@@ -393,14 +286,9 @@ func (v *variant) onPlaylist(w *worker, pl *playlist.Media, fetchStart time.Time
 		}
 	}
 	skewed := w.skewed.Load()
-	starts := v.dates(pl, fetchStart)
-	for i := range segs {
-		s := &segs[i]
-		v.seen[s.ID()] = seenEntry{msn: s.MSN, at: fetchStart}
-		v.paths[pathKey(s)] = seenEntry{msn: s.MSN, at: fetchStart}
-	}
+	starts := l.starts
 	real := false
-	for _, i := range fresh {
+	for _, i := range l.fresh {
 		s := &segs[i]
 		if s.Discontinuity {
 			v.c.Discontinuities.Add(1)
@@ -423,7 +311,7 @@ func (v *variant) onPlaylist(w *worker, pl *playlist.Media, fetchStart time.Time
 			break
 		}
 	}
-	if pl.Ended && novel == 0 {
+	if pl.Ended && l.novel == 0 {
 		real = false // an ended stream waiting to come back
 	}
 	if real && v.pending == w {
@@ -438,48 +326,7 @@ func (v *variant) onPlaylist(w *worker, pl *playlist.Media, fetchStart time.Time
 		v.setLiveLocked(!pl.Ended)
 	}
 	v.pruneLocked(fetchStart, pl)
-	return novel
-}
-
-// dates returns each segment's archive start: its PDT, or, for a playlist
-// without any, a date carried by media sequence number from earlier
-// playlists of this epoch, or anchored on this fetch (the last segment is
-// taken to end when the fetch began, the live edge). So every worker dates
-// a segment the same way and overlapping getters store one file. v.mu held.
-func (v *variant) dates(pl *playlist.Media, fetchStart time.Time) []time.Time {
-	segs := pl.Segments
-	starts := make([]time.Time, len(segs))
-	if len(segs) == 0 {
-		return starts
-	}
-	if pl.HasPDT {
-		for i := range segs {
-			starts[i] = segs[i].PDT
-		}
-		return starts
-	}
-	k := -1
-	for i := range segs {
-		if t, ok := v.anchors[segs[i].MSN]; ok {
-			k, starts[i] = i, t
-			break
-		}
-	}
-	if k < 0 {
-		k = len(segs) - 1
-		starts[k] = fetchStart.Add(-segs[k].Duration.Duration()).UTC()
-		v.s.log.Info("no program date-time: dating segments from the fetch time", "variant", v.name, "msn", segs[k].MSN)
-	}
-	for i := k + 1; i < len(segs); i++ {
-		starts[i] = starts[i-1].Add(segs[i-1].Duration.Duration())
-	}
-	for i := k - 1; i >= 0; i-- {
-		starts[i] = starts[i+1].Add(-segs[i].Duration.Duration())
-	}
-	for i := range segs {
-		v.anchors[segs[i].MSN] = starts[i]
-	}
-	return starts
+	return l.novel
 }
 
 // pruneLocked forgets segments no playlist has listed for a while, so
@@ -489,25 +336,7 @@ func (v *variant) pruneLocked(now time.Time, pl *playlist.Media) {
 		return
 	}
 	v.lastPrune = now
-	keep := max(5*time.Minute, 10*pl.TargetDuration)
-	for id, e := range v.seen {
-		if now.Sub(e.at) > keep {
-			delete(v.seen, id)
-		}
-	}
-	for p, e := range v.paths {
-		if now.Sub(e.at) > keep {
-			delete(v.paths, p)
-		}
-	}
-	if len(pl.Segments) > 0 {
-		first := pl.Segments[0].MSN
-		for msn := range v.anchors {
-			if msn+uint64(len(pl.Segments))*4 < first {
-				delete(v.anchors, msn)
-			}
-		}
-	}
+	v.seq.prune(now, pl)
 	// A segment is fetched again only while it is listed or retried: keep
 	// commits for twice the give-up time (40 minutes by default).
 	horizon := now.Add(-max(30*time.Minute, 2*v.s.Timeouts.GiveUp)).UnixMicro()
