@@ -438,28 +438,69 @@ func (s *Selector) Coverage(ctx context.Context, stream, variant string, from, t
 	}
 	n := int(last.Sub(first)/time.Hour) + 1
 	r.Hours = make([]HourCoverage, n)
-	prev, err := s.listing(ctx, stream, variant, FormatHour(first.Add(-time.Hour)))
+	stamper, _ := s.store.(hourStamper)
+	stamp := func(h time.Time) (uint64, bool, error) {
+		if stamper == nil {
+			return 0, false, nil
+		}
+		return stamper.HourStamp(ctx, stream, variant, FormatHour(h))
+	}
+	// Listings are taken lazily: an hour whose folder, and the hour
+	// before's, kept their stamps is answered from the cache unlisted.
+	var prev, cur *hourListing
+	list := func(h time.Time) (*hourListing, error) {
+		l, err := s.listing(ctx, stream, variant, FormatHour(h))
+		return &l, err
+	}
+	prevStamp, prevOK, err := stamp(first.Add(-time.Hour))
 	if err != nil {
 		return CoverageReport{}, err
 	}
 	for i := range n {
 		h := first.Add(time.Duration(i) * time.Hour)
-		cur, err := s.listing(ctx, stream, variant, FormatHour(h))
-		if err != nil {
-			return CoverageReport{}, err
-		}
 		measured := Span{later(h, edges.Start), earlier(h.Add(time.Hour), edges.End)}
 		if !measured.Start.Before(measured.End) {
 			measured = Span{h, h} // nothing measured
 		}
+		curStamp, curOK, err := stamp(h)
+		if err != nil {
+			return CoverageReport{}, err
+		}
+		k := coverageKey{stream, variant, h}
+		if c, ok := s.covers.get(k); ok && prevOK && curOK && c.stamped && c.prevStamp == prevStamp && c.curStamp == curStamp && c.measured == measured {
+			r.Hours[i] = c.cov
+			prev, prevStamp, prevOK = nil, curStamp, curOK
+			continue
+		}
+		if prev == nil {
+			if prev, err = list(h.Add(-time.Hour)); err != nil {
+				return CoverageReport{}, err
+			}
+		}
+		if cur, err = list(h); err != nil {
+			return CoverageReport{}, err
+		}
 		var fresh bool
-		r.Hours[i], fresh = s.coverCached(stream, variant, h, prev, cur, measured)
+		r.Hours[i], fresh = s.coverCached(k, *prev, *cur, measured)
 		if fresh {
 			r.Computed++
 		}
-		prev = cur
+		if prevOK && curOK {
+			// The stamps were taken before the listings: if the hour
+			// changed between, the stamp is already stale, never
+			// newer than what it vouches for.
+			s.covers.put(k, cachedCoverage{prev: prev.fp, cur: cur.fp, measured: measured, cov: r.Hours[i], stamped: true, prevStamp: prevStamp, curStamp: curStamp})
+		}
+		prev, prevStamp, prevOK = cur, curStamp, curOK
 	}
 	return r, nil
+}
+
+// hourStamper is a store that tells, for the price of a stat, whether an
+// hour may have changed: DirStore. ok false means the stamp cannot be
+// trusted yet.
+type hourStamper interface {
+	HourStamp(ctx context.Context, stream, variant, hour string) (stamp uint64, ok bool, err error)
 }
 
 // edges returns the start of the variant's first segment and the end of
@@ -522,17 +563,19 @@ type coverageKey struct {
 }
 
 type cachedCoverage struct {
-	prev, cur uint64
+	prev, cur uint64 // the listings' fingerprints
 	measured  Span
 	cov       HourCoverage
+	// stamped: prevStamp and curStamp vouch for the listings (hourStamper).
+	stamped             bool
+	prevStamp, curStamp uint64
 }
 
-func (s *Selector) coverCached(stream, variant string, h time.Time, prev, cur hourListing, measured Span) (HourCoverage, bool) {
-	k := coverageKey{stream, variant, h}
+func (s *Selector) coverCached(k coverageKey, prev, cur hourListing, measured Span) (HourCoverage, bool) {
 	if c, ok := s.covers.get(k); ok && c.prev == prev.fp && c.cur == cur.fp && c.measured == measured {
 		return c.cov, false
 	}
-	cov := coverHour(h, prev.Listing, cur.Listing, prev.best, cur.best, measured)
+	cov := coverHour(k.hour, prev.Listing, cur.Listing, prev.best, cur.best, measured)
 	s.covers.put(k, cachedCoverage{prev: prev.fp, cur: cur.fp, measured: measured, cov: cov})
 	return cov, true
 }

@@ -31,6 +31,10 @@ type DirConfig struct {
 	CacheHours int
 	// Logger receives warnings about foreign files. Nil means discard.
 	Logger *slog.Logger
+	// NoSummaries neither reads nor writes hour summaries (see
+	// summary.go): every new process lists each hour from the folder.
+	// For read-only archives, and for measuring what summaries save.
+	NoSummaries bool
 }
 
 // ConfigError reports an invalid configuration field: why, and the error
@@ -62,8 +66,10 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 type DirStore struct {
 	root   string
 	noSync bool
-	log    *slog.Logger
-	stats  Stats
+	// noSummaries: see DirConfig.NoSummaries.
+	noSummaries bool
+	log         *slog.Logger
+	stats       Stats
 
 	// unnamed: write segments to O_TMPFILE files, named only when
 	// committed; cleared the first time the file system refuses.
@@ -103,7 +109,7 @@ func NewDirStore(cfg DirConfig) (*DirStore, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &DirStore{root: root, noSync: cfg.NoSync, log: log, fsync: (*os.File).Sync, reported: make(map[string]bool), listings: newLRU[hourKey, *cachedListing](orDefault(cfg.CacheHours, 512))}
+	d := &DirStore{root: root, noSync: cfg.NoSync, noSummaries: cfg.NoSummaries, log: log, fsync: (*os.File).Sync, reported: make(map[string]bool), listings: newLRU[hourKey, *cachedListing](orDefault(cfg.CacheHours, 512))}
 	d.unnamed.Store(procFDs())
 	return d, nil
 }
@@ -439,6 +445,11 @@ func (d *DirStore) List(ctx context.Context, stream, variant, hour string) (List
 	if cached != nil && cached.fresh(info.ModTime()) {
 		return cached.listing, nil
 	}
+	if l, listedAt, ok := d.readSummary(stream, variant, hour, info.ModTime()); ok {
+		d.reportBad(stream, variant, hour, l.Bad)
+		d.listings.put(key, &cachedListing{mtime: info.ModTime(), listedAt: listedAt, listing: l})
+		return l, nil
+	}
 	// The real clock, not the injected airkeep.Clock: listedAt is compared
 	// with the folder's mtime, which the kernel stamps from the real
 	// clock. A fake clock here would make a listing look taken long
@@ -479,7 +490,30 @@ func (d *DirStore) List(ctx context.Context, stream, variant, hour string) (List
 	l := NewListing(stream, variant, hour, files, &d.stats)
 	d.reportBad(stream, variant, hour, l.Bad)
 	d.listings.put(key, &cachedListing{mtime: info.ModTime(), listedAt: listedAt, listing: l, sizes: sizes})
+	d.writeSummary(stream, variant, hour, l, info.ModTime(), listedAt)
 	return l, nil
+}
+
+// HourStamp returns a stamp of an hour folder, its mtime, that changes
+// whenever its listing may have changed, for the price of one stat; ok is
+// false while the folder changed too recently for its mtime to be trusted
+// (mtimeSlack). Coverage uses it to skip listing hours that did not change.
+func (d *DirStore) HourStamp(ctx context.Context, stream, variant, hour string) (stamp uint64, ok bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, false, err
+	}
+	if err := ValidateHourPath(stream, variant, hour); err != nil {
+		return 0, false, err
+	}
+	info, err := os.Stat(d.hourDir(stream, variant, hour))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, true, nil // absent; a folder made later has an mtime
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("archive: stat %s/%s/%s: %w", stream, variant, hour, err)
+	}
+	m := info.ModTime()
+	return uint64(m.UnixNano()), time.Since(m) > mtimeSlack, nil
 }
 
 // reportBad logs each foreign name once.
@@ -592,6 +626,7 @@ const (
 // finishRemoval moves the tombstones (and any foreign sub-folder) of an
 // hour renamed aside back into the hour's folder and deletes the rest.
 func (d *DirStore) finishRemoval(stream, variant, hour string) error {
+	d.removeSummary(stream, variant, hour)
 	dir := d.hourDir(stream, variant, hour)
 	aside := filepath.Join(d.root, stream, variant, removingPrefix+hour+removingSuffix)
 	entries, err := os.ReadDir(aside)
