@@ -200,7 +200,9 @@ func (s *Server) healthURL() string {
 }
 
 // waitHealthy polls the health URL until it answers 200, the process exits,
-// or the deadline passes. versitygw is usually ready in under 100 ms.
+// or the deadline passes. versitygw is usually ready in under 100 ms. It
+// runs on the real clock, not an airkeep.Clock: it waits for another
+// process, which only tells it is ready by answering.
 func waitHealthy(healthURL string, p *process, timeout time.Duration) error {
 	client := &http.Client{
 		Timeout: time.Second,
@@ -253,7 +255,7 @@ func (s *Server) signal(sig os.Signal) error {
 	}
 	select {
 	case <-p.done:
-	case <-time.After(time.Second):
+	case <-time.After(time.Second): // real time: the grace of a real process
 		p.cmd.Process.Kill()
 		<-p.done
 	}
