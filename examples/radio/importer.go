@@ -28,6 +28,7 @@ type importReport struct {
 	Station                        schedule.Station
 	Programs, Music, Schedules     int
 	Episodes, Sounds, Removed      int
+	TagTracks                      int // songs whose tracks come from their tags
 	Deactivated, SchedulesRemoved  int
 	From, To                       time.Time
 	Loc                            *time.Location
@@ -49,7 +50,8 @@ func importStation(ctx context.Context, c *stationConfig, st schedule.Store, now
 	rep := importReport{soundsByProgram: map[string]int{}, scheduleField: map[int64]string{}, scheduleProgram: map[int64]string{}}
 	req := schedule.SyncRequest{Station: schedule.Station{Slug: c.Slug, Name: c.Name, Zone: c.Zone}, Now: now}
 	paths := map[string]string{} // sound path → field that holds it
-	var fields []string          // the field of each program of req
+	tagged := map[string]audio.Tags{}
+	var fields []string // the field of each program of req
 
 	for _, m := range c.Music {
 		files, err := audioFiles(p, m.Field+".dir", m.Dir, true)
@@ -62,6 +64,9 @@ func importStation(ctx context.Context, c *stationConfig, st schedule.Store, now
 		req.Programs = append(req.Programs, schedule.ProgramDef{
 			Program: schedule.Program{Slug: m.Name, Title: m.Name, Active: true, Stream: true},
 			Sounds:  sounds(p, paths, m.Field, files)})
+		if m.Tags {
+			readTags(p, m.Field, files, tagged)
+		}
 		fields = append(fields, m.Field)
 		rep.Music++
 		rep.soundsByProgram[m.Name] += len(files)
@@ -111,6 +116,9 @@ func importStation(ctx context.Context, c *stationConfig, st schedule.Store, now
 	if err != nil {
 		return rep, nil, err
 	}
+	if rep.TagTracks, err = schedule.SyncTagTracks(ctx, st, synced.Station.ID, tagged); err != nil {
+		return rep, nil, err
+	}
 	rep.Station = synced.Station
 	rep.Episodes, rep.Sounds, rep.Removed = synced.Episodes, synced.Sounds, synced.Removed
 	rep.Deactivated, rep.SchedulesRemoved = len(synced.Deactivated), synced.SchedulesRemoved
@@ -140,6 +148,21 @@ func importStation(ctx context.Context, c *stationConfig, st schedule.Store, now
 		return rep, nil, err
 	}
 	return rep, p.warns, nil
+}
+
+// readTags reads the tags of a rotation's songs into tagged, and warns of
+// the tags dropped (a bad ISRC, a broken frame).
+func readTags(p *problems, field string, files []string, tagged map[string]audio.Tags) {
+	for _, f := range files {
+		t, _, err := audio.TagsFile(f)
+		if err != nil {
+			continue // the duration's warning already names the file
+		}
+		for _, d := range t.Dropped {
+			p.warnf(field, "%s: %v", f, d)
+		}
+		tagged[f] = t
+	}
 }
 
 // sounds makes the sounds of files, in play order, with their durations

@@ -215,3 +215,50 @@ func TestImportCommand(t *testing.T) {
 	}
 	require.Equal(t, 0, exitCode(run(t.Context(), []string{"import", "-h"}, &stdout, &stderr), &stderr))
 }
+
+// TestImportTags: the songs of a rotation get their tracks from their
+// tags, a bad ISRC is dropped with a warning, and tags = false turns it
+// off.
+func TestImportTags(t *testing.T) {
+	t.Parallel()
+	tagged := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("..", "..", "schedule", "audio", "testdata", name))
+		require.NoError(t, err)
+		return b
+	}
+	for _, tt := range []struct {
+		name   string
+		option string
+		tracks int
+	}{{"default", "", 2}, {"off", "tags = false\n", 0}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			src := "name = \"Tags\"\nzone = \"UTC\"\nweeks = 1\noutputs = { dummy = true }\n\n[[music]]\nname = \"music\"\ndir = \"music\"\n" + tt.option
+			dir, path := writeStation(t, src)
+			require.NoError(t, os.MkdirAll(filepath.Join(dir, "music"), 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "music", "a.mp3"), tagged("tags-id3v23.mp3"), 0o644))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "music", "b.opus"), tagged("tags-opus.opus"), 0o644))
+			db := filepath.Join(dir, "station.db")
+			var warns strings.Builder
+			rep, err := importFile(t.Context(), path, db, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), &warns)
+			require.NoError(t, err)
+			require.Equal(t, tt.tracks, rep.TagTracks)
+			if tt.tracks == 0 {
+				require.NotContains(t, warns.String(), "ISRC")
+				return
+			}
+			require.Contains(t, warns.String(), `b.opus: audio: ogg/opus tag Vorbis comment ISRC dropped: not an ISRC: audio: bad ISRC "NOTANISRC"`)
+			st, err := sqlitestore.New(t.Context(), sqlitestore.Config{Path: db})
+			require.NoError(t, err)
+			defer st.Close()
+			sounds, err := st.Sounds(t.Context(), rep.Station.ID)
+			require.NoError(t, err)
+			require.Len(t, sounds, 2)
+			tracks, err := st.TimedTracks(t.Context(), sounds[0].ID)
+			require.NoError(t, err)
+			require.Len(t, tracks, 1)
+			require.Equal(t, schedule.Track{ID: tracks[0].ID, SoundID: sounds[0].ID, Timed: true, Title: "Chanson d'été", Artist: "Zoé",
+				Album: "Fixtures", Label: "Label Été", ISRC: "FRZ039800212", Info: "tags"}, tracks[0])
+		})
+	}
+}

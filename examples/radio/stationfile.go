@@ -40,6 +40,7 @@ type rawMusic struct {
 	Name       string `toml:"name"`
 	Dir        string `toml:"dir"`
 	Sequential bool   `toml:"sequential"`
+	Tags       *bool  `toml:"tags"`
 }
 
 type rawProgram struct {
@@ -153,6 +154,7 @@ type musicConfig struct {
 	Name       string
 	Dir        string
 	Sequential bool
+	Tags       bool // the songs' tags give their tracks
 }
 
 type programConfig struct {
@@ -393,7 +395,7 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 	slugs := map[string]string{} // program slug → field, music and programs share the store's table
 	for i, m := range musics {
 		field := fmt.Sprintf("music[%d]", i)
-		mc := musicConfig{Field: field, Name: m.Name, Sequential: m.Sequential}
+		mc := musicConfig{Field: field, Name: m.Name, Sequential: m.Sequential, Tags: m.Tags == nil || *m.Tags}
 		if m.Name == "" {
 			p.errorf(field+".name", "required")
 		} else if other, dup := slugs[m.Name]; dup {

@@ -44,7 +44,7 @@ func TestExampleStationFile(t *testing.T) {
 	require.Equal(t, "example", c.Slug)
 	require.Equal(t, "Europe/Paris", c.Loc.String())
 	require.Equal(t, 4, c.Weeks)
-	require.Equal(t, []musicConfig{{Field: "music[0]", Name: "music", Dir: filepath.Join(dir, "music")}}, c.Music)
+	require.Equal(t, []musicConfig{{Field: "music[0]", Name: "music", Dir: filepath.Join(dir, "music"), Tags: true}}, c.Music)
 	require.Len(t, c.Programs, 2)
 	morning := c.Programs[0]
 	require.Equal(t, `The Morning "Show"`, morning.Title)
