@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/airkeep/airkeep/archive/storeurl"
+	"github.com/airkeep/airkeep/schedule"
 )
 
 // demoShow is one program of a generated station: a one-off diffusion at
@@ -246,18 +247,19 @@ func demoProof(ctx context.Context, r *runner, t0 time.Time, stdout io.Writer, i
 	if err != nil {
 		return err
 	}
-	rep, err := buildProof(ctx, proofConfig{Store: r.store, Station: r.station, Archive: arch, Stream: r.cfg.Record.Stream,
-		Variant: "source", From: t0, To: time.Now(), Now: time.Now(), Tolerance: defaultTolerance})
+	now := time.Now()
+	rep, err := archiveProof(ctx, r.store, schedule.ProofRequest{Station: r.station, From: t0, To: now, Now: now, Tolerance: defaultTolerance},
+		arch, r.cfg.Record.Stream, "source")
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout)
-	if err := rep.write(stdout); err != nil {
+	if err := rep.WriteText(stdout); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nthe station is in %s; run it again with:\n  radio run -station %s -db %s\n",
 		r.cfg.Dir, r.cfg.File, filepath.Join(r.cfg.Dir, "station.db"))
-	s := rep.summary()
+	s := rep.Summary()
 	switch {
 	case interrupted:
 		return nil

@@ -258,13 +258,14 @@ func TestStationEndToEnd(t *testing.T) {
 	// The proof against the recording.
 	arch, err := archive.NewDirStore(archive.DirConfig{Root: filepath.Join(dir, "segments")})
 	require.NoError(t, err)
-	proof, err := buildProof(ctx, proofConfig{Store: obs, Station: station, Archive: arch, Stream: "demo", Variant: "source",
-		From: t0, To: time.Now(), Now: time.Now(), Tolerance: defaultTolerance})
+	proofAt := time.Now()
+	proof, err := archiveProof(ctx, obs, schedule.ProofRequest{Station: station, From: t0, To: proofAt, Now: proofAt, Tolerance: defaultTolerance},
+		arch, "demo", "source")
 	require.NoError(t, err)
 	var out bytes.Buffer
-	require.NoError(t, proof.write(&out))
+	require.NoError(t, proof.WriteText(&out))
 	t.Logf("proof:\n%s", out.String())
-	rows := map[string]proofRow{}
+	rows := map[string]schedule.ProofRow{}
 	for _, r := range proof.Rows {
 		rows[r.Program] = r
 	}
@@ -274,23 +275,23 @@ func TestStationEndToEnd(t *testing.T) {
 		require.True(t, r.Recorded)
 		require.Equal(t, r.Diffusion.Duration(), r.Present, "%s is wholly in the archive", show)
 	}
-	require.Contains(t, rows["bravo"].Flags, flagNotAired)
+	require.Contains(t, rows["bravo"].Flags, schedule.FlagNotAired)
 	require.Equal(t, "missed", rows["bravo"].Status)
 	require.Equal(t, rows["bravo"].Diffusion.Duration(), rows["bravo"].Present, "the music over bravo was recorded")
 	for _, show := range []string{"delta", "echo"} {
 		r := rows[show]
-		require.True(t, r.aired(), show)
+		require.True(t, r.Aired(), show)
 		require.NotEmpty(t, r.Holes, "%s: the outage is a hole in the recording", show)
 		// The hole is no longer than the outage (from the first part on
 		// air to the re-push, an upper bound) plus two 2-s segments.
 		outage := repushed[show].Sub(firstAired[show])
 		require.Positive(t, outage, show)
-		require.Less(t, r.missing(), outage+4*time.Second, "%s: recording resumed after the outage", show)
+		require.Less(t, r.Missing(), outage+4*time.Second, "%s: recording resumed after the outage", show)
 		require.Greater(t, r.AsRunEnd, r.Diffusion.End, "%s: the cut part played again, after its scheduled end", show)
 	}
 	// Whether the outages cross the tolerance depends on how fast
 	// Liquidsoap restarts; bravo is flagged whatever happens.
-	sum := proof.summary()
+	sum := proof.Summary()
 	require.Equal(t, 5, sum.Due)
 	require.Equal(t, 4, sum.Aired)
 	require.GreaterOrEqual(t, sum.Flagged, 1)

@@ -34,47 +34,6 @@ func putSegments(t *testing.T, st archive.Store, typ archive.Type, dur float64, 
 	}
 }
 
-func TestFlags(t *testing.T) {
-	d := schedule.Diffusion{ID: 1, Type: schedule.OnAir, Start: at(0), End: at(60)}
-	const none = -1000.0
-	row := func(status string, due bool, start, end float64, missing float64) proofRow {
-		r := proofRow{Diffusion: d, Status: status, Due: due, Recorded: true}
-		if start != none {
-			r.AsRunStart = at(start)
-		}
-		if end != none {
-			r.AsRunEnd = at(end)
-		}
-		if missing > 0 {
-			r.Holes = []archive.Span{{Start: at(10), End: at(10 + missing)}}
-		}
-		return r
-	}
-	tol := 5 * time.Second
-	tests := []struct {
-		name string
-		row  proofRow
-		want []string
-	}{
-		{"on time", row("started", true, 1, 61, 0), nil},
-		{"within tolerance", row("started", true, -4, 55, 5), nil},
-		{"late and short", row("started", true, 6, 50, 0), []string{flagLateStart, flagEarlyEnd}},
-		{"early and long", row("started", true, -6, 70, 0), []string{flagEarlyStart, flagLateEnd}},
-		{"missed", row("missed", true, none, none, 0), []string{flagNotAired}},
-		{"cancelled", row("cancelled", true, none, none, 0), []string{flagNotAired}},
-		{"live show", row("live", true, none, none, 0), nil},
-		{"not due yet", row("pending", false, none, none, 0), nil},
-		{"on air now, end unknown", row("started", false, 1, none, 0), nil},
-		{"holes", row("started", true, 0, 60, 5.5), []string{flagHoles}},
-		{"live show not recorded", row("live", true, none, none, 60), []string{flagHoles}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			require.Equal(t, tt.want, flags(tt.row, tol))
-		})
-	}
-}
-
 // TestProofReport builds a proof from a real store and archive and checks
 // the text scripts parse.
 func TestProofReport(t *testing.T) {
@@ -109,11 +68,11 @@ func TestProofReport(t *testing.T) {
 	arch := archive.NewMemStore()
 	putSegments(t, arch, archive.Full, 2, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 40, 42, 44, 46, 48, 54, 56, 58)
 
-	rep, err := buildProof(ctx, proofConfig{Store: store, Station: st, Archive: arch, Stream: "radio", Variant: "source",
-		From: at(0), To: at(200), Now: at(70), Tolerance: 5 * time.Second})
+	rep, err := archiveProof(ctx, store, schedule.ProofRequest{Station: st, From: at(0), To: at(200), Now: at(70), Tolerance: 5 * time.Second},
+		arch, "radio", "source")
 	require.NoError(t, err)
 	var out bytes.Buffer
-	require.NoError(t, rep.write(&out))
+	require.NoError(t, rep.WriteText(&out))
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	require.Len(t, lines, 6, out.String())
 	require.Equal(t, "proof of radio from 2026-11-23T14:00:00+01:00 to 2026-11-23T14:03:20+01:00 at 2026-11-23T14:01:10+01:00, archive radio/source, tolerance 5s", lines[0])

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/airkeep/airkeep/archive"
 	"io"
 	"os"
 	"path/filepath"
@@ -111,8 +112,8 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	write := func(w io.Writer) error {
 		switch *format {
 		case "programs":
-			return writePrograms(ctx, w, store, station, loc, entries, proofConfig{Store: store, Station: station,
-				Stream: *stream, Variant: *variant, From: from, To: to, Now: now, Tolerance: defaultTolerance}, *storeURL)
+			return writePrograms(ctx, w, store, station, loc, entries, schedule.ProofRequest{Station: station,
+				From: from, To: to, Now: now, Tolerance: defaultTolerance}, *storeURL, *stream, *variant)
 		}
 		samples, err := store.ListenerSamples(ctx, station.ID, from.Add(-schedule.DefaultListenerHold), to)
 		if err != nil {
@@ -150,18 +151,19 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // writePrograms writes the programs report: the period's diffusions with
 // what aired and, given an archive, what was recorded.
 func writePrograms(ctx context.Context, w io.Writer, store *sqlitestore.Store, station schedule.Station, loc *time.Location,
-	entries []schedule.AsRunEntry, pc proofConfig, storeURL string) error {
-	if pc.Stream == "" {
-		pc.Stream = station.Slug
+	entries []schedule.AsRunEntry, req schedule.ProofRequest, storeURL, stream, variant string) error {
+	if stream == "" {
+		stream = station.Slug
 	}
+	var arch archive.Store
 	if storeURL != "" {
 		a, err := storeurl.Open(ctx, storeURL, storeurl.Config{MustExist: true})
 		if err != nil {
 			return err
 		}
-		pc.Archive = a
+		arch = a
 	}
-	rep, err := buildProof(ctx, pc)
+	rep, err := archiveProof(ctx, store, req, arch, stream, variant)
 	if err != nil {
 		return err
 	}
@@ -180,7 +182,7 @@ func writePrograms(ctx context.Context, w io.Writer, store *sqlitestore.Store, s
 	rows := schedule.ProgramRows(diffs, entries, names)
 	for i, r := range rep.Rows {
 		if r.Recorded {
-			rows[i].CoverageKnown, rows[i].Recorded, rows[i].Holes = true, r.Present, r.missing()
+			rows[i].CoverageKnown, rows[i].Recorded, rows[i].Holes = true, r.Present, r.Missing()
 		}
 	}
 	return schedule.WriteProgramsCSV(w, loc, rows)
