@@ -117,7 +117,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	if cfg.InstanceCommand != "" {
 		if err := checkLine(cfg.InstanceCommand); err != nil {
-			return nil, &ConfigError{Field: "InstanceCommand", Value: cfg.InstanceCommand, Reason: err.Error()}
+			return nil, &ConfigError{Field: "InstanceCommand", Value: cfg.InstanceCommand, Err: err}
 		}
 	}
 	for _, d := range []struct {
@@ -374,7 +374,7 @@ func (c *Client) probeInstance(ctx context.Context, conn net.Conn) (instanceID, 
 	}
 	up, err := parseUptime(body)
 	if err != nil {
-		return instanceID{}, &ParseError{Command: "uptime", Reply: body, Reason: err.Error()}
+		return instanceID{}, &ParseError{Command: "uptime", Reply: body, Err: err}
 	}
 	return instanceID{boot: c.clock.Now().Add(-up)}, nil
 }

@@ -43,7 +43,7 @@ func (c *Client) Uptime(ctx context.Context) (time.Duration, error) {
 	}
 	d, err := parseUptime(body)
 	if err != nil {
-		return 0, &ParseError{Command: "uptime", Reply: body, Reason: err.Error()}
+		return 0, &ParseError{Command: "uptime", Reply: body, Err: err}
 	}
 	return d, nil
 }
@@ -58,7 +58,7 @@ func (c *Client) List(ctx context.Context) ([]Source, error) {
 	}
 	names, err := parseHelp(body)
 	if err != nil {
-		return nil, &ParseError{Command: "help", Reply: body, Reason: err.Error()}
+		return nil, &ParseError{Command: "help", Reply: body, Err: err}
 	}
 	return sourcesFromCommands(names), nil
 }
@@ -94,7 +94,7 @@ func (c *Client) rids(ctx context.Context, line string) ([]int, error) {
 	}
 	rids, err := parseRIDs(body)
 	if err != nil {
-		return nil, &ParseError{Command: line, Reply: body, Reason: err.Error()}
+		return nil, &ParseError{Command: line, Reply: body, Err: err}
 	}
 	return rids, nil
 }
@@ -112,7 +112,7 @@ func (c *Client) Metadata(ctx context.Context, rid int) (Metadata, error) {
 	}
 	m, err := parseMetadata(body, c.cfg.Location)
 	if err != nil {
-		return Metadata{}, &ParseError{Command: line, Reply: body, Reason: err.Error()}
+		return Metadata{}, &ParseError{Command: line, Reply: body, Err: err}
 	}
 	return m, nil
 }
@@ -131,7 +131,7 @@ func (c *Client) Remaining(ctx context.Context, source string) (time.Duration, e
 	}
 	d, err := parseRemaining(body)
 	if err != nil {
-		return 0, &ParseError{Command: line, Reply: body, Reason: err.Error()}
+		return 0, &ParseError{Command: line, Reply: body, Err: err}
 	}
 	return d, nil
 }
@@ -159,7 +159,7 @@ func (c *Client) Push(ctx context.Context, queue, uri string) (int, error) {
 	}
 	rid, err := parseRID(body)
 	if err != nil {
-		return 0, &ParseError{Command: line, Reply: body, Reason: err.Error()}
+		return 0, &ParseError{Command: line, Reply: body, Err: err}
 	}
 	return rid, nil
 }
@@ -209,7 +209,7 @@ func (c *Client) Vars(ctx context.Context) (map[string]string, error) {
 	}
 	vars, err := parseVarList(body)
 	if err != nil {
-		return nil, &ParseError{Command: "var.list", Reply: body, Reason: err.Error()}
+		return nil, &ParseError{Command: "var.list", Reply: body, Err: err}
 	}
 	return vars, nil
 }

@@ -170,7 +170,7 @@ func (c *Controller) Sources(ctx context.Context) ([]SourceStatus, error) {
 	}
 	states, err := parseSourceStates(body)
 	if err != nil {
-		return nil, &ParseError{Command: "airkeep.sources", Reply: body, Reason: err.Error()}
+		return nil, &ParseError{Command: "airkeep.sources", Reply: body, Err: err}
 	}
 	playing, err := c.onAirRequests(ctx)
 	if err != nil {

@@ -119,7 +119,8 @@ func (e *ServerError) Unwrap() error {
 type ParseError struct {
 	Command string // the command line sent
 	Reply   string // the raw reply body
-	Reason  string // what was wrong
+	Reason  string // what was wrong; "" when Err says it
+	Err     error  // the parser's error, if one said what was wrong
 }
 
 func (e *ParseError) Error() string {
@@ -127,20 +128,38 @@ func (e *ParseError) Error() string {
 	if len(reply) > 200 {
 		reply = reply[:200] + "…"
 	}
-	return fmt.Sprintf("streamer: %s: unexpected reply %q: %s", e.Command, reply, e.Reason)
+	return fmt.Sprintf("streamer: %s: unexpected reply %q: %s", e.Command, reply, reason(e.Reason, e.Err))
 }
+
+// Unwrap returns the parser's error.
+func (e *ParseError) Unwrap() error { return e.Err }
 
 // ConfigError reports an invalid configuration field. Field names the field
 // as a Go selector from the config's root, such as "Playlists[1].Path".
 type ConfigError struct {
 	Field  string
 	Value  string
-	Reason string
+	Reason string // why; "" when Err says it
+	Err    error  // the cause, if a check below this one refused the value
 }
 
 func (e *ConfigError) Error() string {
 	if e.Value == "" {
-		return fmt.Sprintf("streamer: bad %s: %s", e.Field, e.Reason)
+		return fmt.Sprintf("streamer: bad %s: %s", e.Field, reason(e.Reason, e.Err))
 	}
-	return fmt.Sprintf("streamer: bad %s %q: %s", e.Field, e.Value, e.Reason)
+	return fmt.Sprintf("streamer: bad %s %q: %s", e.Field, e.Value, reason(e.Reason, e.Err))
+}
+
+// Unwrap returns the cause.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// reason is a typed error's reason: its own words, its cause's, or both.
+func reason(r string, err error) string {
+	switch {
+	case err == nil:
+		return r
+	case r == "":
+		return err.Error()
+	}
+	return r + ": " + err.Error()
 }

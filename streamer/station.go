@@ -190,8 +190,13 @@ type HLSStream struct {
 	Format Format
 }
 
+// maxSocketPath is the longest unix socket path accepted: sun_path holds
+// 108 bytes on Linux and 104 on the BSDs, so a longer path binds nowhere
+// portable.
+const maxSocketPath = 104
+
 // Validate checks the station and returns a *ConfigError naming the first
-// bad field.
+// bad field. A Socket path too long for a unix socket is one.
 func (s *Station) Validate() error {
 	_, err := s.layout()
 	return err
@@ -312,7 +317,7 @@ func (s *Station) layout() (*scriptView, error) {
 	str := func(field, value string) (string, error) {
 		q, err := quoteLiq(value)
 		if err != nil {
-			return "", &ConfigError{Field: field, Value: value, Reason: err.Error()}
+			return "", &ConfigError{Field: field, Value: value, Err: err}
 		}
 		return q, nil
 	}
@@ -352,6 +357,11 @@ func (s *Station) layout() (*scriptView, error) {
 		if strings.Contains(s.Socket, "<") {
 			// Liquidsoap substitutes <pid>, <script> and <sysrundir> here.
 			return nil, &ConfigError{Field: "Socket", Value: s.Socket, Reason: "contains '<'"}
+		}
+		if n := len(filepath.Clean(s.Socket)); n > maxSocketPath {
+			// Liquidsoap would start, fail to bind and exit: say it here.
+			return nil, &ConfigError{Field: "Socket", Value: s.Socket,
+				Reason: fmt.Sprintf("%d bytes long, over the %d a unix socket path may have", n, maxSocketPath)}
 		}
 		mode := s.SocketMode
 		if mode == 0 {

@@ -29,6 +29,7 @@ func TestStationValidate(t *testing.T) {
 		{name: "no server", edit: func(s *Station) { s.Socket = "" }, field: "Socket"},
 		{name: "relative socket", edit: func(s *Station) { s.Socket = "ls.sock" }, field: "Socket"},
 		{name: "socket with substitution", edit: func(s *Station) { s.Socket = "/run/<pid>.sock" }, field: "Socket"},
+		{name: "socket path too long for a unix socket", edit: func(s *Station) { s.Socket = "/" + strings.Repeat("d", 99) + "/x.sock" }, field: "Socket"},
 		{name: "socket mode", edit: func(s *Station) { s.SocketMode = os.ModeSetuid | 0o600 }, field: "SocketMode"},
 		{name: "telnet without port", edit: func(s *Station) { s.Telnet = "127.0.0.1" }, field: "Telnet"},
 		{name: "telnet port range", edit: func(s *Station) { s.Telnet = "127.0.0.1:70000" }, field: "Telnet"},
@@ -75,6 +76,17 @@ func TestStationValidate(t *testing.T) {
 	}
 	s := validStation()
 	require.NoError(t, s.Validate())
+	// The longest socket path accepted binds on every platform.
+	s.Socket = "/" + strings.Repeat("d", 96) + "/x.sock"
+	require.Len(t, s.Socket, 104)
+	require.NoError(t, s.Validate())
+
+	// A refused value keeps its cause.
+	s = validStation()
+	s.Name = "Radio #{x}"
+	err := s.Validate()
+	require.ErrorIs(t, err, errInterpolation)
+	require.Equal(t, `streamer: bad Name "Radio #{x}": contains "#{", which Liquidsoap would evaluate as code`, err.Error())
 }
 
 // stationShapes are the station layouts the package renders; each is

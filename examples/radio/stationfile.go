@@ -180,12 +180,11 @@ type recordConfig struct {
 
 // Defaults of the station file.
 const (
-	defaultWeeks     = 4
-	defaultListen    = "127.0.0.1:8080"
-	defaultSegment   = 2 * time.Second
-	defaultSegments  = 15
-	hlsPlaylist      = "live.m3u8"
-	maxSocketPathLen = 104 // sun_path is 108 bytes on Linux, 104 on BSDs
+	defaultWeeks    = 4
+	defaultListen   = "127.0.0.1:8080"
+	defaultSegment  = 2 * time.Second
+	defaultSegments = 15
+	hlsPlaylist     = "live.m3u8"
 )
 
 // fileError is a problem found in the station file, located by line and
@@ -464,10 +463,6 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 		LogLevel:  raw.Liquidsoap.LogLevel,
 		Dummy:     raw.Outputs.Dummy,
 	}
-	if len(st.Socket) > maxSocketPathLen {
-		p.errorf("liquidsoap.dir", "the command socket %s would be %d bytes long, over the %d a unix socket path may have: choose a shorter folder",
-			st.Socket, len(st.Socket), maxSocketPathLen)
-	}
 	for _, m := range c.Music {
 		st.Playlists = append(st.Playlists, streamer.Playlist{ID: m.Name, Path: filepath.Join(c.LiqDir, "playlists", m.Name+".m3u"), Sequential: m.Sequential})
 	}
@@ -561,8 +556,11 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 			var ce *streamer.ConfigError
 			if errors.As(err, &ce) {
 				msg := ce.Reason
+				if ce.Err != nil {
+					msg = strings.TrimPrefix(msg+": "+ce.Err.Error(), ": ")
+				}
 				if ce.Value != "" {
-					msg = fmt.Sprintf("%q: %s", ce.Value, ce.Reason)
+					msg = fmt.Sprintf("%q: %s", ce.Value, msg)
 				}
 				p.errorf(streamerField(ce.Field), "%s", msg)
 			} else {
