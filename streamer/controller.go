@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/airkeep/airkeep/internal/atomicfile"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -473,7 +474,10 @@ func (c *Controller) WritePlaylist(name string, uris []string) error {
 		b.WriteString(u)
 		b.WriteByte('\n')
 	}
-	return writeFileAtomic(pl.Path, []byte(b.String()), 0o644)
+	if err := atomicfile.WriteFile(pl.Path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("streamer: %w", err)
+	}
+	return nil
 }
 
 // ReloadPlaylists makes every playlist re-read its file or directory.

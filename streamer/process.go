@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/airkeep/airkeep/internal/atomicfile"
 	"io/fs"
 	"log/slog"
 	"math"
@@ -319,8 +320,8 @@ func (p *Process) Run(ctx context.Context) (err error) {
 		defer os.RemoveAll(dir)
 	}
 	script := filepath.Join(dir, "station.liq")
-	if err := writeFileAtomic(script, p.script, 0o600); err != nil {
-		return err
+	if err := atomicfile.WriteFile(script, p.script, 0o600); err != nil {
+		return fmt.Errorf("streamer: %w", err)
 	}
 	for _, d := range p.dirs {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -352,11 +353,13 @@ func (p *Process) Run(ctx context.Context) (err error) {
 			return err
 		}
 		p.emit(Event{Kind: EventExit, Err: err})
-		p.log.Error("liquidsoap exited", "err", err)
 		delay, ok := policy.crashed(p.clock.Now(), started)
 		if !ok {
+			// Returned, so not logged: the caller reports it.
 			return fmt.Errorf("%w: %d restarts within %s: %w", ErrRestartBudget, p.cfg.MaxRestarts, p.cfg.RestartWindow, err)
 		}
+		// Handled here by a restart, so logged here.
+		p.log.Error("liquidsoap exited", "err", err)
 		p.state.Store(int32(StateBackoff))
 		p.emit(Event{Kind: EventRestart, Delay: delay})
 		p.log.Info("restarting liquidsoap", "delay", delay)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/airkeep/airkeep/archive/storeurl"
+	"github.com/airkeep/airkeep/internal/atomicfile"
 	"github.com/airkeep/airkeep/schedule"
 )
 
@@ -140,7 +141,7 @@ sounds = %s
 `, tomlString(s.Slug), tomlString(s.Title), tomlString(filepath.Join("shows", s.Slug)),
 			tomlString(date), tomlString(start.Format(time.TimeOnly)), tomlString(s.duration().String()))
 	}
-	return ds, os.WriteFile(ds.StationFile, []byte(b.String()), 0o644)
+	return ds, atomicfile.WriteFile(ds.StationFile, []byte(b.String()), 0o644)
 }
 
 // tomlString writes s as a TOML basic string.

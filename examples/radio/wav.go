@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"encoding/binary"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/airkeep/airkeep/internal/atomicfile"
 )
 
 // wavRate is the sample rate of the demo's tones: enough for a tone, and
@@ -21,21 +21,14 @@ type tone struct {
 }
 
 // writeToneWAV writes a 16-bit mono PCM WAV file of d seconds of t, with
-// short fades so that cuts do not click. The file is written to a
-// temporary name and renamed, so Liquidsoap never reads half of it.
-func writeToneWAV(path string, d time.Duration, t tone) (err error) {
+// short fades so that cuts do not click. It is written atomically, so
+// Liquidsoap never reads half of it.
+func writeToneWAV(path string, d time.Duration, t tone) error {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error { return writeTone(w, d, t) })
+}
+
+func writeTone(w io.Writer, d time.Duration, t tone) error {
 	n := int(d.Seconds() * wavRate)
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tone-*.wav")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	w := bufio.NewWriter(tmp)
 	dataLen := uint32(2 * n)
 	hdr := []any{
 		[4]byte{'R', 'I', 'F', 'F'}, 36 + dataLen, [4]byte{'W', 'A', 'V', 'E'},
@@ -72,11 +65,5 @@ func writeToneWAV(path string, d time.Duration, t tone) (err error) {
 			return err
 		}
 	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
