@@ -181,3 +181,49 @@ func ExampleAnnotate() {
 	// annotate:artist="Ann, Bob & Co",title="The \"Morning\" Show":/srv/shows/morning.mp3 <nil>
 	// streamer: refused "#{code}": annotate value contains "#{", which makes Liquidsoap drop the request
 }
+
+// A Controller drives a station from its layout. Before Liquidsoap first
+// starts, a station writes its music playlists (Liquidsoap reads them at
+// start-up); while it runs, SyncPlaylist rewrites and reloads one. Push
+// checks what it would send before it sends anything, so the checks below
+// need no running Liquidsoap.
+func ExampleController() {
+	dir, err := os.MkdirTemp("", "radio")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	st := &streamer.Station{
+		Name:      "Example FM",
+		Socket:    filepath.Join(dir, "liquidsoap.sock"),
+		Dummy:     true,
+		Playlists: []streamer.Playlist{{ID: "music", Path: filepath.Join(dir, "music.m3u")}},
+	}
+	c, err := streamer.NewController(streamer.ControllerConfig{Station: st})
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+
+	if err := c.WritePlaylist("music", []string{"/music/a.mp3", "#1 hit.mp3"}); err != nil {
+		panic(err)
+	}
+	m3u, err := os.ReadFile(filepath.Join(dir, "music.m3u"))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(string(m3u))
+
+	ctx := context.Background()
+	err = c.Push(ctx, filepath.Join(dir, "gone.mp3"))
+	fmt.Println(errors.Is(err, os.ErrNotExist))
+	err = c.Push(ctx, "/music/a.mp3\ndealer.skip")
+	var ae *streamer.ArgError
+	fmt.Println(errors.As(err, &ae))
+	// Output:
+	// #EXTM3U
+	// /music/a.mp3
+	// ./#1 hit.mp3
+	// true
+	// true
+}
