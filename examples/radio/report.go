@@ -6,9 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/internal/atomicfile"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/airkeep/airkeep/archive/storeurl"
@@ -188,27 +187,10 @@ func writePrograms(ctx context.Context, w io.Writer, store *sqlitestore.Store, s
 	return schedule.WriteProgramsCSV(w, loc, rows)
 }
 
-// writeFile writes path through a temporary file in its folder, renamed
-// into place only when write succeeded.
+// writeFile writes path atomically (internal/atomicfile), only when write
+// succeeded.
 func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	err = write(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	return atomicfile.Write(path, 0o644, write)
 }
 
 // verifyProof is radio proof -verify: the sealed as-run chain, and the
