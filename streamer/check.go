@@ -36,6 +36,8 @@ func Check(ctx context.Context, binary string, script []byte) error {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "station.liq")
+	// A private scratch folder, read once by liquidsoap --check and then
+	// removed: no reader can see it partial, so no atomicfile here.
 	if err := os.WriteFile(path, script, 0o600); err != nil {
 		return fmt.Errorf("streamer: check: %w", err)
 	}
