@@ -122,7 +122,7 @@ func BuildProof(ctx context.Context, st ProofStore, req ProofRequest) (Proof, er
 	// monitor's cancel timeout) and its sounds run past its end.
 	lo, hi := ds[0].Start, ds[0].End
 	for _, d := range ds {
-		lo, hi = minTime(lo, d.Start), maxTime(hi, d.End)
+		lo, hi = minT(lo, d.Start), maxT(hi, d.End)
 	}
 	entries, err := AsRun(ctx, st, req.Station.ID, lo.Add(-time.Hour), hi.Add(time.Hour))
 	if err != nil {
@@ -158,7 +158,7 @@ func BuildProof(ctx context.Context, st ProofStore, req ProofRequest) (Proof, er
 			}
 		}
 		if req.Coverage != nil {
-			end := minTime(d.End, req.Now)
+			end := minT(d.End, req.Now)
 			if d.Start.Before(end) {
 				if row.Present, row.Holes, err = req.Coverage(ctx, d.Start, end); err != nil {
 					return rep, err
@@ -285,18 +285,4 @@ func (p Proof) WriteText(w io.Writer) error {
 	s := p.Summary()
 	_, err := fmt.Fprintf(w, "summary: %d diffusions, %d due, %d aired, %d covered, %d flagged\n", s.Diffusions, s.Due, s.Aired, s.Covered, s.Flagged)
 	return err
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
