@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 
@@ -78,6 +79,31 @@ type Config struct {
 	// Hosts, if set, bounds segment downloads per host across every Recorder that
 	// shares it; nil means a limiter of Limits.PerHost for this Recorder.
 	Hosts *HostLimiter
+	// Spill holds segments the Store could not take for a reason that
+	// passes (a full disk, a quota, an S3 outage); see Spill.
+	Spill Spill
+}
+
+// Spill is the buffer of downloaded, hash-checked segments whose write the
+// Store refused for a reason that passes: no space (ENOSPC), a quota
+// (EDQUOT), an unreachable or failing S3 server, a timeout. While the
+// store fails, segments are downloaded into the buffer and written oldest
+// first, with backoff, while the capture goes on; when the store comes
+// back, each is stored under its proper name. Beyond the bound the oldest
+// are dropped and counted as lost, by name. A permanent refusal (EACCES,
+// EROFS, a missing bucket, bad credentials) ends Run with a *StoreError.
+type Spill struct {
+	// Bytes bounds the segments buffered; 0 means 256 MiB, negative means
+	// no buffer (a segment the store refuses is lost).
+	Bytes int64
+	// Dir, if set, keeps the buffered segments in files in this folder
+	// (best on another disk than the store's) instead of memory; a file
+	// that cannot be written there is held in memory. Bytes still bounds
+	// them. The folder must exist.
+	Dir string
+	// Summary is the interval between the log lines that sum up a store
+	// failure while it lasts; 0 means 1 minute.
+	Summary time.Duration
 }
 
 // Timeouts are soft and hard time limits. A soft limit starts something
@@ -111,8 +137,12 @@ type Timeouts struct {
 	// GiveUp ends a segment's retries this long after it was first seen;
 	// 0 means 20 minutes.
 	GiveUp time.Duration
-	// Shutdown is how long downloads in flight may finish after Run's
-	// context ends; then they are cut and saved as partial. 0 means 5 s.
+	// Shutdown is the grace a stop gives: after Run's context ends, the
+	// segments already listed may still be downloaded (those in flight
+	// and those waiting for a getter), and the segments held in the Spill
+	// buffer written, for this long. Then downloads are cut and saved as
+	// partial, waiting segments are dropped, and buffered ones are counted
+	// as lost, by name. 0 means 10 s.
 	Shutdown time.Duration
 }
 
@@ -269,7 +299,7 @@ func newSettings(cfg Config) (*settings, error) {
 	t.BodyHard = orDur(t.BodyHard, 240*time.Second)
 	t.Suspect = orDur(t.Suspect, 59*time.Second)
 	t.GiveUp = orDur(t.GiveUp, 20*time.Minute)
-	t.Shutdown = orDur(t.Shutdown, 5*time.Second)
+	t.Shutdown = orDur(t.Shutdown, 10*time.Second)
 	for _, f := range []struct {
 		name string
 		d    time.Duration
@@ -341,6 +371,19 @@ func newSettings(cfg Config) (*settings, error) {
 			return bad(f.name, "negative")
 		}
 	}
+	sp := &s.Spill
+	if sp.Bytes == 0 {
+		sp.Bytes = 256 << 20
+	}
+	sp.Summary = orDur(sp.Summary, time.Minute)
+	if sp.Summary < 0 {
+		return bad("Spill.Summary", "negative")
+	}
+	if sp.Dir != "" {
+		if fi, err := os.Stat(sp.Dir); err != nil || !fi.IsDir() {
+			return bad("Spill.Dir", "not an existing folder")
+		}
+	}
 	if s.MaxURLAge == 0 {
 		s.MaxURLAge = 20 * time.Hour
 	}
@@ -364,13 +407,24 @@ func newSettings(cfg Config) (*settings, error) {
 
 // DefaultHTTPClient returns the client a Recorder uses when Config has none:
 // the default transport's dialer and TLS settings, with an idle pool large
-// enough for perHost parallel requests to one host (the default keeps 2,
-// which churns connections under parallel segment downloads), and no
-// overall timeout: the Recorder's soft and hard timeouts run on its Clock.
+// enough that no connection to a host is closed only to be dialled again,
+// and no overall timeout: the Recorder's soft and hard timeouts run on its
+// Clock. perHost bounds the segment downloads in flight to one host, but
+// playlist reloads come on top (every variant's workers may reload at
+// once, and a client shared by many Recorders carries all of theirs), so
+// the pool keeps perHost plus idlePlaylistConns connections per host: an
+// idle pool of perHost alone (or the default transport's 2) closes the
+// surplus after each burst, and the next burst dials it again, which
+// cost a thousand-variant capture an eighth of its CPU (issue 19).
 func DefaultHTTPClient(perHost int) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = max(perHost, 2)
-	tr.MaxIdleConns = max(100, 4*perHost)
+	tr.MaxIdleConnsPerHost = max(perHost, 2) + idlePlaylistConns
+	tr.MaxIdleConns = max(100, 4*tr.MaxIdleConnsPerHost)
 	tr.IdleConnTimeout = 90 * time.Second
 	return &http.Client{Transport: tr}
 }
+
+// idlePlaylistConns is the room an idle pool keeps for playlist fetches
+// beside segment downloads. An idle connection costs two goroutines and
+// two 4-KiB buffers; unused ones close after IdleConnTimeout.
+const idlePlaylistConns = 1024

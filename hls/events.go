@@ -47,12 +47,25 @@ const (
 	EventDropped
 	// EventError: a playlist could not be fetched or parsed.
 	EventError
+	// EventStoreFailing: the Store refused a write for a reason that
+	// passes (Err says which); segments are held in the Spill buffer.
+	// Reported on the first failure of each kind (no space, quota,
+	// timeout, unavailable) while the failure lasts.
+	EventStoreFailing
+	// EventStoreRecovered: the Store took a write again after failing;
+	// the buffered segments are being written, oldest first.
+	EventStoreRecovered
+	// EventLost: a downloaded segment (Segment names it) could not be
+	// stored: the Spill buffer was full, or the grace of a stop ended
+	// while the store still failed, or the store refused it for good.
+	EventLost
 )
 
 var eventNames = map[EventKind]string{
 	EventSegment: "segment", EventDuplicate: "duplicate", EventGap: "gap", EventGapTag: "gap_tag",
 	EventReset: "reset", EventSkew: "skew", EventDiscontinuity: "discontinuity", EventHandOver: "hand_over",
 	EventGiveUp: "give_up", EventAdSkipped: "ad_skipped", EventDropped: "dropped", EventError: "error",
+	EventStoreFailing: "store_failing", EventStoreRecovered: "store_recovered", EventLost: "lost",
 }
 
 // String returns the kind in lower_snake, as logs and metrics name it.
@@ -109,6 +122,10 @@ type Counters struct {
 	InFlight               atomic.Int64 // segments downloading now
 	Queued                 atomic.Int64 // segments waiting for a getter now
 	LastEnd                atomic.Int64 // end of the latest stored segment, Unix ns
+	Buffered               atomic.Int64 // segments held in the Spill buffer now
+	BufferedBytes          atomic.Int64 // their bytes
+	StoredLate             atomic.Int64 // segments stored from the Spill buffer
+	StoreLost              atomic.Int64 // downloaded segments the store never took
 }
 
 // CountersSnapshot is a copy of Counters at one moment.
@@ -127,6 +144,10 @@ type CountersSnapshot struct {
 	PlaylistErrors         int64
 	InFlight, Queued       int64
 	LastEnd                time.Time
+	Buffered               int64 // segments in the Spill buffer now
+	BufferedBytes          int64
+	StoredLate             int64 // stored from the Spill buffer
+	StoreLost              int64 // downloaded but never stored
 }
 
 // Snapshot returns the counters' current values.
@@ -139,6 +160,8 @@ func (c *Counters) Snapshot() CountersSnapshot {
 		HandOvers: c.HandOvers.Load(), GiveUps: c.GiveUps.Load(), Dropped: c.Dropped.Load(),
 		AdsSkipped: c.AdsSkipped.Load(), Attempts: c.Attempts.Load(), Retries: c.Retries.Load(),
 		PlaylistErrors: c.PlaylistErrors.Load(), InFlight: c.InFlight.Load(), Queued: c.Queued.Load(),
+		Buffered: c.Buffered.Load(), BufferedBytes: c.BufferedBytes.Load(), StoredLate: c.StoredLate.Load(),
+		StoreLost: c.StoreLost.Load(),
 	}
 	if ns := c.LastEnd.Load(); ns != 0 {
 		s.LastEnd = time.Unix(0, ns).UTC()
@@ -150,9 +173,12 @@ func (c *Counters) Snapshot() CountersSnapshot {
 func (s CountersSnapshot) Segments() int64 { return s.Full + s.Suspect + s.Partial }
 
 // Lost returns the segments known to be missing from the archive: skipped
-// MSNs never listed later, given-up and dropped segments. EXT-X-GAP
-// segments are not counted: the origin never had them.
-func (s CountersSnapshot) Lost() int64 { return s.Missing - s.Recovered + s.GiveUps + s.Dropped }
+// MSNs never listed later, given-up and dropped segments, and segments
+// downloaded but never stored. EXT-X-GAP segments are not counted: the
+// origin never had them.
+func (s CountersSnapshot) Lost() int64 {
+	return s.Missing - s.Recovered + s.GiveUps + s.Dropped + s.StoreLost
+}
 
 // State is the lifecycle state of a Recorder.
 type State int
@@ -200,7 +226,24 @@ type Status struct {
 	Since    time.Time // when State began
 	Restarts int
 	LastErr  error // the last fatal error, if any
+	// Store says whether the Store is failing and what the Spill buffer
+	// holds.
+	Store    StoreStatus
 	Variants []VariantStatus
+}
+
+// StoreStatus is the state of the Store as a Recorder sees it.
+type StoreStatus struct {
+	// Failing is true from a write the store refused for a reason that
+	// passes until one it takes.
+	Failing bool
+	Since   time.Time // when it began failing
+	Err     error     // the latest refusal, while Failing
+	// Buffered and BufferedBytes are what the Spill buffer holds now.
+	Buffered, BufferedBytes int64
+	// StoredLate and Lost count, over the whole Run, segments written from
+	// the buffer and downloaded segments never stored.
+	StoredLate, Lost int64
 }
 
 // VariantStatus is one variant's part of a Status.
@@ -217,7 +260,7 @@ type VariantStatus struct {
 // fetched has been dealt with.
 func (s Status) Drained() bool {
 	t := s.Total()
-	return s.State != Recording && s.State != NotStarted && t.InFlight == 0 && t.Queued == 0
+	return s.State != Recording && s.State != NotStarted && t.InFlight == 0 && t.Queued == 0 && t.Buffered == 0
 }
 
 // Total sums the counters of every variant.
@@ -255,6 +298,10 @@ func (s CountersSnapshot) Add(o CountersSnapshot) CountersSnapshot {
 	s.PlaylistErrors += o.PlaylistErrors
 	s.InFlight += o.InFlight
 	s.Queued += o.Queued
+	s.Buffered += o.Buffered
+	s.BufferedBytes += o.BufferedBytes
+	s.StoredLate += o.StoredLate
+	s.StoreLost += o.StoreLost
 	if o.LastEnd.After(s.LastEnd) {
 		s.LastEnd = o.LastEnd
 	}

@@ -2,6 +2,7 @@ package hls
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -29,8 +30,9 @@ var errSuperseded = errors.New("hls: another attempt stored the segment")
 
 // attemptResult is how one attempt ended.
 type attemptResult struct {
-	stored    bool  // committed full or suspect
+	stored    bool  // committed full or suspect, or buffered for the store
 	permanent bool  // the URL is gone (403/404/410) or the body is refused
+	storeFail bool  // the store refused the write for a reason that passes
 	err       error // nil when stored
 }
 
@@ -72,6 +74,9 @@ func (g *getter) run(ctx context.Context) {
 	stored, permanent, stopping := false, false, false
 	var lastErr error
 	var cancelAll func(error)
+	// A download the store refused is done again at once, into the spill
+	// buffer, while the origin still has it; once, then the backoff rules.
+	reloaded := false
 	start := func() {
 		if g.v.hasFull(g.j) {
 			// Another getter (a renewed token, a new worker) stored it.
@@ -119,6 +124,10 @@ func (g *getter) run(ctx context.Context) {
 			case r.permanent:
 				permanent = true
 				lastErr = r.err
+			case r.storeFail && !reloaded && active == 0 && retry == nil:
+				reloaded = true
+				lastErr = r.err
+				start()
 			default:
 				lastErr = r.err
 				if active == 0 && !stored && !stopping && retry == nil {
@@ -249,22 +258,32 @@ func (g *getter) attempt(ctx context.Context, n int, onSoft func()) attemptResul
 		}
 	}
 
-	w, err := s.Store.Create(ctx, archive.Segment{Stream: s.Stream, Variant: g.v.name, Start: j.start, Duration: j.seg.Duration})
-	if err != nil {
-		return attemptResult{err: fmt.Errorf("archive: %w", err)}
+	seg := archive.Segment{Stream: s.Stream, Variant: g.v.name, Start: j.start, Duration: j.seg.Duration}
+	sp := g.v.sess.r.spill
+	if sp.failing.Load() {
+		return g.buffer(ctx, wctx, seg, prefix, body, resp, key != nil, began)
 	}
+	w, err := s.Store.Create(ctx, seg)
+	if err != nil {
+		return g.storeFailed(ctx, seg, fmt.Errorf("archive: %w", err))
+	}
+	sw := &errWriter{w: w}
 	written := int64(0)
 	if len(prefix) > 0 {
-		if _, err := w.Write(prefix); err != nil {
+		if _, err := sw.Write(prefix); err != nil {
 			w.Abort()
-			return attemptResult{err: err}
+			return g.storeFailed(ctx, seg, err)
 		}
 		written += int64(len(prefix))
 	}
 	bp := s.bufs.Get().(*[]byte)
-	nb, err := copyFull(w, body, *bp)
+	nb, err := copyFull(sw, body, *bp)
 	s.bufs.Put(bp)
 	written += nb
+	if sw.err != nil {
+		w.Abort()
+		return g.storeFailed(ctx, seg, sw.err)
+	}
 	if err == nil && resp.ContentLength >= 0 && j.seg.Range == nil && key == nil && nb != resp.ContentLength {
 		err = io.ErrUnexpectedEOF
 	}
@@ -278,10 +297,12 @@ func (g *getter) attempt(ctx context.Context, n int, onSoft func()) attemptResul
 		}
 		// Keep what arrived, under the hash of what arrived.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		seg, cerr := w.Commit(cctx, archive.Partial)
+		stored, cerr := w.Commit(cctx, archive.Partial)
 		cancel()
 		if cerr == nil {
-			g.v.onStored(j, seg, written)
+			g.v.onStored(j, stored, written)
+		} else if r := g.storeFailed(ctx, seg, fmt.Errorf("archive: %w", cerr)); r.permanent {
+			return r
 		}
 		return attemptResult{err: err}
 	}
@@ -291,13 +312,90 @@ func (g *getter) attempt(ctx context.Context, n int, onSoft func()) attemptResul
 		typ = archive.Suspect
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	seg, err := w.Commit(cctx, typ)
+	stored, err := w.Commit(cctx, typ)
 	cancel()
 	if err != nil {
-		return attemptResult{err: fmt.Errorf("archive: %w", err)}
+		return g.storeFailed(ctx, seg, fmt.Errorf("archive: %w", err))
 	}
-	g.v.onStored(j, seg, written)
+	g.v.onStored(j, stored, written)
 	return attemptResult{stored: true}
+}
+
+// storeFailed reports a write the store refused: one that passes marks
+// the store failing, so the next attempt downloads into the spill buffer;
+// a permanent one is stopping the Recorder.
+func (g *getter) storeFailed(ctx context.Context, seg archive.Segment, err error) attemptResult {
+	if ctx.Err() != nil && errors.Is(err, context.Cause(ctx)) || errors.Is(err, context.Canceled) {
+		return attemptResult{err: err} // our own stop or cut, not the store's doing
+	}
+	if g.v.sess.r.spill.fault(seg, err) {
+		return attemptResult{err: err, storeFail: true}
+	}
+	return attemptResult{err: err, permanent: true}
+}
+
+// buffer downloads the segment into memory while the store fails, hashes
+// it, and hands it to the spill buffer, as full or suspect, or as partial
+// when the download is cut short.
+func (g *getter) buffer(ctx, wctx context.Context, seg archive.Segment, prefix []byte, body io.Reader, resp *http.Response, decrypted bool, began time.Time) attemptResult {
+	s := g.v.s
+	j := g.j
+	var data []byte
+	if n := resp.ContentLength; n > 0 && n <= s.Limits.SegmentBytes {
+		data = make([]byte, 0, int64(len(prefix))+n)
+	}
+	data = append(data, prefix...)
+	bw := &appendWriter{b: data}
+	bp := s.bufs.Get().(*[]byte)
+	nb, err := copyFull(bw, body, *bp)
+	s.bufs.Put(bp)
+	data = bw.b
+	if err == nil && resp.ContentLength >= 0 && j.seg.Range == nil && !decrypted && nb != resp.ContentLength {
+		err = io.ErrUnexpectedEOF
+	}
+	seg, perr := archive.PrepareCreate(seg)
+	if perr != nil {
+		return attemptResult{err: perr, permanent: true}
+	}
+	seg.Hash = sha256.Sum256(data)
+	if err != nil {
+		err = cause(wctx, err)
+		if errors.Is(context.Cause(ctx), errSuperseded) || nb == 0 || errors.Is(err, ErrTooLarge) {
+			return attemptResult{err: err, permanent: errors.Is(err, ErrTooLarge)}
+		}
+		seg.Type = archive.Partial
+		g.v.sess.r.spill.add(g.v, j, seg, data)
+		return attemptResult{err: err}
+	}
+	seg.Type = archive.Full
+	if s.clock.Now().Sub(began) >= s.Timeouts.Suspect || nb == 0 || j.suspect {
+		seg.Type = archive.Suspect
+	}
+	g.v.sess.r.spill.add(g.v, j, seg, data)
+	return attemptResult{stored: true}
+}
+
+// errWriter keeps the first error of w, to tell a store's refusal from a
+// download's failure in a copy.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	n, err := e.w.Write(p)
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// appendWriter appends to a byte slice.
+type appendWriter struct{ b []byte }
+
+func (a *appendWriter) Write(p []byte) (int, error) {
+	a.b = append(a.b, p...)
+	return len(p), nil
 }
 
 // copyFull copies r to w in chunks that fill buf before each write:

@@ -34,6 +34,10 @@ func metricTable() []metric {
 		{"airkeep_hls_playlist_errors_total", "Failed playlist fetches or parses.", "counter", func(c CountersSnapshot) int64 { return c.PlaylistErrors }},
 		{"airkeep_hls_in_flight", "Segments downloading now.", "gauge", func(c CountersSnapshot) int64 { return c.InFlight }},
 		{"airkeep_hls_queued", "Segments waiting for a getter.", "gauge", func(c CountersSnapshot) int64 { return c.Queued }},
+		{"airkeep_hls_buffered_segments", "Segments held in the spill buffer while the store fails.", "gauge", func(c CountersSnapshot) int64 { return c.Buffered }},
+		{"airkeep_hls_buffered_bytes", "Bytes held in the spill buffer.", "gauge", func(c CountersSnapshot) int64 { return c.BufferedBytes }},
+		{"airkeep_hls_stored_late_total", "Segments written from the spill buffer once the store took them.", "counter", func(c CountersSnapshot) int64 { return c.StoredLate }},
+		{"airkeep_hls_lost_segments_total", "Segments downloaded but never stored (spill buffer full, stop, permanent refusal).", "counter", func(c CountersSnapshot) int64 { return c.StoreLost }},
 		{"airkeep_hls_latest_segment_end_seconds", "End of the latest stored segment, Unix time.", "gauge", func(c CountersSnapshot) int64 {
 			if c.LastEnd.IsZero() {
 				return 0
@@ -74,6 +78,14 @@ func WriteMetrics(w io.Writer, statuses ...Status) error {
 			fmt.Fprintf(&b, "airkeep_hls_state{stream=\"%s\",state=\"%s\"} %d\n", escapeLabel(st.Stream), s, v)
 		}
 		fmt.Fprintf(&b, "airkeep_hls_restarts_total{stream=\"%s\"} %s\n", escapeLabel(st.Stream), strconv.Itoa(st.Restarts))
+	}
+	b.WriteString("# HELP airkeep_hls_store_failing Whether the store refuses writes for a reason that passes: 1 while it does.\n# TYPE airkeep_hls_store_failing gauge\n")
+	for _, st := range statuses {
+		v := 0
+		if st.Store.Failing {
+			v = 1
+		}
+		fmt.Fprintf(&b, "airkeep_hls_store_failing{stream=\"%s\"} %d\n", escapeLabel(st.Stream), v)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -28,6 +28,9 @@ type Recorder struct {
 	lastErr  error
 	counters map[string]*Counters
 	sess     *session
+	spill    *spill
+	// fatal ends Run: set once by a permanent store refusal.
+	fatal context.CancelCauseFunc
 }
 
 // New validates cfg and returns a Recorder. The Config is copied; a bad
@@ -38,18 +41,29 @@ func New(cfg Config) (*Recorder, error) {
 		return nil, err
 	}
 	r := &Recorder{s: s, counters: make(map[string]*Counters)}
+	r.spill = newSpill(s, func(err error) {
+		r.mu.Lock()
+		fatal := r.fatal
+		r.mu.Unlock()
+		if fatal != nil {
+			fatal(err)
+		}
+	})
 	for _, v := range s.variants {
 		r.counters[v] = new(Counters)
 	}
 	return r, nil
 }
 
-// Run records until ctx ends, then stops: workers at once, downloads in
-// flight after Timeouts.Shutdown at most, saving what they received as
-// partial. It returns nil after a clean stop, once every goroutine it
-// started has returned; ErrRunning or ErrStopped if the Recorder is
-// running or has run.
-func (r *Recorder) Run(ctx context.Context) error {
+// Run records until ctx ends, then stops within Timeouts.Shutdown:
+// workers at once; the segments already listed are still downloaded and
+// the segments in the Spill buffer written during the grace; then
+// downloads are cut (saving what they received as partial) and what is
+// still buffered is counted as lost, by name. It returns nil after a clean
+// stop, once every goroutine it started has returned; a *StoreError when
+// the store refused a write for good; ErrRunning or ErrStopped if the
+// Recorder is running or has run.
+func (r *Recorder) Run(parent context.Context) error {
 	r.mu.Lock()
 	if r.ran {
 		st := r.state
@@ -60,8 +74,28 @@ func (r *Recorder) Run(ctx context.Context) error {
 		return ErrRunning
 	}
 	r.ran = true
+	ctx, fatal := context.WithCancelCause(parent)
+	defer fatal(nil)
+	r.fatal = fatal
 	r.mu.Unlock()
 	r.s.log.Info("recording task started", "variants", r.s.variants)
+
+	// The grace of a stop counts from the end of ctx, for downloads and
+	// buffered writes alike.
+	var stopMu sync.Mutex
+	var stopAt time.Time
+	stopWatch := context.AfterFunc(ctx, func() {
+		stopMu.Lock()
+		stopAt = r.s.clock.Now()
+		stopMu.Unlock()
+	})
+	defer stopWatch()
+	spCtx, stopSpill := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSpill()
+	stopping := make(chan struct{})
+	var spWG sync.WaitGroup
+	spWG.Add(1)
+	go func() { defer spWG.Done(); r.spill.run(spCtx, stopping) }()
 	r.setState(WaitingForLive, nil)
 
 	bo := backoff.NewExponentialBackOff()
@@ -97,6 +131,38 @@ func (r *Recorder) Run(ctx context.Context) error {
 		}
 		r.setState(WaitingForLive, nil)
 	}
+	close(stopping)
+	var serr *StoreError
+	if errors.As(context.Cause(ctx), &serr) {
+		stopSpill()
+		spWG.Wait()
+		r.spill.close("the store refuses writes for good")
+		r.mu.Lock()
+		r.lastErr = serr
+		r.mu.Unlock()
+		r.setState(Stopped, serr)
+		r.s.log.Info("recording task stopped", "err", serr)
+		return serr
+	}
+	if !r.spill.empty() {
+		stopMu.Lock()
+		left := r.s.Timeouts.Shutdown - r.s.clock.Now().Sub(stopAt)
+		stopMu.Unlock()
+		r.s.log.Info("writing buffered segments before stopping", "within", max(left, 0), "buffered", r.spill.status().Buffered)
+		grace := r.s.clock.NewTimer(max(left, 0))
+		for !r.spill.empty() {
+			select {
+			case <-r.spill.emptied:
+				continue
+			case <-grace.C():
+			}
+			break
+		}
+		grace.Stop()
+	}
+	stopSpill()
+	spWG.Wait()
+	r.spill.close("stopped before the store took it")
 	r.setState(Stopped, nil)
 	r.s.log.Info("recording task stopped")
 	return nil
@@ -131,7 +197,7 @@ func (r *Recorder) State() State {
 // call from any goroutine, including event and state hooks.
 func (r *Recorder) Status() Status {
 	r.mu.Lock()
-	st := Status{Stream: r.s.Stream, State: r.state, Since: r.since, Restarts: r.restarts, LastErr: r.lastErr}
+	st := Status{Stream: r.s.Stream, State: r.state, Since: r.since, Restarts: r.restarts, LastErr: r.lastErr, Store: r.spill.status()}
 	sess := r.sess
 	names := make([]string, 0, len(r.counters))
 	for n := range r.counters {

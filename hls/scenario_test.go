@@ -79,7 +79,9 @@ func newRig(t *testing.T, ocfg hlstest.Config, rcfg hls.Config) *rig {
 	})
 	rcfg.Stream = "radio"
 	rcfg.URL = srv.URL + hlstest.MasterPath("demo")
-	rcfg.Store = r.store
+	if rcfg.Store == nil {
+		rcfg.Store = r.store
+	}
 	rcfg.Clock = r.clock
 	rcfg.HTTPClient = client
 	if rcfg.Variants == nil {

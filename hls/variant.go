@@ -87,9 +87,10 @@ func newVariant(sess *session, name string, c *Counters) *variant {
 }
 
 // run captures until ctx ends, then stops its workers at once, lets the
-// getters in flight finish for up to Timeouts.Shutdown, cuts the rest
-// (saving what they received as partial), and returns when every goroutine
-// it started has returned.
+// getters in flight and the queued segments finish for up to
+// Timeouts.Shutdown, cuts the rest (saving what they received as partial,
+// dropping what had not started), and returns when every goroutine it
+// started has returned.
 func (v *variant) run(ctx context.Context) {
 	getCtx, cancelGet := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelGet()
@@ -103,11 +104,6 @@ func (v *variant) run(ctx context.Context) {
 
 	v.mu.Lock()
 	v.closed = true
-	for _, j := range v.queue {
-		v.drop(j, "recording stopped")
-	}
-	v.queue = nil
-	v.c.Queued.Store(0)
 	for w := range v.workers {
 		w.cancel()
 	}
@@ -115,6 +111,9 @@ func (v *variant) run(ctx context.Context) {
 	v.unlock()
 	close(v.stopping)
 
+	// The segments already listed are still fetched during the grace,
+	// those waiting for a getter included: a stop loses nothing that the
+	// origin offered in time.
 	done := make(chan struct{})
 	go func() { v.wg.Wait(); close(done) }()
 	grace := v.s.clock.NewTimer(v.s.Timeouts.Shutdown)
@@ -122,8 +121,15 @@ func (v *variant) run(ctx context.Context) {
 	select {
 	case <-done:
 	case <-grace.C():
-		v.s.log.Info("cutting downloads still in flight", "variant", v.name, "in_flight", v.c.InFlight.Load())
+		v.mu.Lock()
+		v.s.log.Info("cutting downloads still in flight", "variant", v.name, "in_flight", v.c.InFlight.Load(), "queued", len(v.queue))
 		cancelGet()
+		for _, j := range v.queue {
+			v.drop(j, "recording stopped")
+		}
+		v.queue = nil
+		v.c.Queued.Store(0)
+		v.unlock()
 		<-done
 	}
 	// Every getter has returned, so no fetch starts any more; the ones
@@ -366,7 +372,7 @@ func (v *variant) drop(j *job, reason string) {
 }
 
 func (v *variant) pumpLocked() {
-	for v.running < v.s.Limits.Getters && len(v.queue) > 0 && !v.closed {
+	for v.running < v.s.Limits.Getters && len(v.queue) > 0 && v.getCtx.Err() == nil {
 		j := v.queue[0]
 		v.queue[0] = nil
 		v.queue = v.queue[1:]

@@ -79,6 +79,14 @@ func (e *Error) Unwrap() []error {
 	return []error{e.Err}
 }
 
+// Permanent reports whether retrying cannot help: the bucket is missing or
+// the credentials are refused. A writer that buffers segments while the
+// store fails (package hls) stops instead.
+func (e *Error) Permanent() bool {
+	k := e.kind()
+	return k == ErrAccessDenied || k == ErrNoSuchBucket
+}
+
 // kind maps the response to a condition callers branch on.
 func (e *Error) kind() error {
 	switch e.Code {

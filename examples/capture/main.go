@@ -79,6 +79,9 @@ type options struct {
 	duration, progress, maxAge time.Duration
 	reload                     time.Duration
 	speed                      float64
+	spillBytes                 int64
+	spillDir                   string
+	grace                      time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -104,6 +107,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to this file when the capture stops")
 	fs.IntVar(&o.perHost, "per-host", 64, "segment downloads in flight to one host, over all streams")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9101), at /metrics")
+	fs.Int64Var(&o.spillBytes, "spill-bytes", 256<<20, "per stream, bytes of downloaded segments held while the store refuses writes (full disk, S3 outage); beyond it the oldest are lost")
+	fs.StringVar(&o.spillDir, "spill-dir", "", "hold those segments in files in this folder (best on another disk) instead of memory")
+	fs.DurationVar(&o.grace, "grace", 10*time.Second, "on stop, time left to listed segments' downloads and to buffered segments' writes")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return o, err
@@ -126,6 +132,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.perHost < 1 {
 		return o, usageError{errors.New("-per-host must be at least 1")}
+	}
+	if o.spillBytes < 1 {
+		return o, usageError{errors.New("-spill-bytes must be positive")}
+	}
+	if o.grace <= 0 {
+		return o, usageError{errors.New("-grace must be positive")}
 	}
 	if o.channels != "" {
 		if n, err := strconv.Atoi(o.channels); err == nil {
@@ -249,6 +261,8 @@ func runOn(ctx context.Context, args []string, stdout, stderr io.Writer, mem *me
 			Logger:     logger,
 			MaxURLAge:  o.maxAge,
 			Reload:     hls.Reload{Interval: o.reload},
+			Timeouts:   hls.Timeouts{Shutdown: o.grace},
+			Spill:      hls.Spill{Bytes: o.spillBytes, Dir: o.spillDir},
 		}
 		if demo != nil {
 			cfg.URL = demo.base + hlstest.MasterPath(demo.channel(i))
@@ -312,6 +326,7 @@ func runOn(ctx context.Context, args []string, stdout, stderr io.Writer, mem *me
 	poll := clock.NewTimer(time.Hour)
 	defer poll.Stop()
 	var drain <-chan time.Time // polls for the end of a finished demo stream
+	var drainEnd time.Time     // when to stop waiting for it
 	interrupted := false
 loop:
 	for {
@@ -331,8 +346,11 @@ loop:
 			demo.origin.Finish()
 			poll.Reset(time.Second)
 			drain = poll.C()
+			// A store that keeps failing holds segments in the spill
+			// buffer: the stop's grace gives them their last chance.
+			drainEnd = clock.Now().Add(demoDrain)
 		case <-drain:
-			if drained(recs) {
+			if drained(recs) || !clock.Now().Before(drainEnd) {
 				break loop
 			}
 			poll.Reset(time.Second)
@@ -384,6 +402,9 @@ loop:
 	}
 	return nil
 }
+
+// demoDrain bounds the wait for a finished demo stream's last segments.
+const demoDrain = 30 * time.Second
 
 func statuses(recs []*hls.Recorder) []hls.Status {
 	out := make([]hls.Status, len(recs))
@@ -494,7 +515,31 @@ func progressLine(elapsed time.Duration, sts []hls.Status) string {
 	for _, v := range byVariant(sts) {
 		fmt.Fprintf(&b, " | %s: %d segs %s %d partial %d gaps", v.Name, v.Segments(), mb(v.Bytes), v.Partial, v.Lost())
 	}
+	b.WriteString(storeProgress(sts))
 	return b.String()
+}
+
+// storeProgress is the progress line's store part: empty while the store
+// has never failed, so the line stays as it always was.
+func storeProgress(sts []hls.Status) string {
+	var buffered, bytes, lost, late int64
+	var failing error
+	for _, st := range sts {
+		buffered += st.Store.Buffered
+		bytes += st.Store.BufferedBytes
+		lost += st.Store.Lost
+		late += st.Store.StoredLate
+		if st.Store.Failing && failing == nil {
+			failing = st.Store.Err
+		}
+	}
+	switch {
+	case failing != nil:
+		return fmt.Sprintf(" | STORE FAILING (%v): %d buffered %s, %d lost", failing, buffered, mb(bytes), lost)
+	case buffered > 0 || lost > 0 || late > 0:
+		return fmt.Sprintf(" | store: %d buffered %s, %d stored late, %d lost", buffered, mb(bytes), late, lost)
+	}
+	return ""
 }
 
 // byVariant sums each variant's counters over every stream.
@@ -536,5 +581,19 @@ func summary(w io.Writer, o options, elapsed time.Duration, sts []hls.Status, in
 	for _, v := range byVariant(sts) {
 		fmt.Fprintf(w, "%-10s %8d %8d %8d %8d %12d %6d %9d %8d %7d %6d\n",
 			v.Name, v.Segments(), v.Full, v.Suspect, v.Partial, v.Bytes, v.Missing, v.GiveUps, v.Dropped, v.Resets, v.HandOvers)
+	}
+	// Only when the store failed: the table above stays as it always was.
+	var late, lost int64
+	for _, v := range byVariant(sts) {
+		late += v.StoredLate
+		lost += v.StoreLost
+	}
+	if late > 0 || lost > 0 {
+		fmt.Fprintf(w, "store: the store refused writes for a while: %d segments stored late from the spill buffer, %d lost (named in the log)\n", late, lost)
+		for _, v := range byVariant(sts) {
+			if v.StoredLate > 0 || v.StoreLost > 0 {
+				fmt.Fprintf(w, "%-10s %8d stored late %8d lost\n", v.Name, v.StoredLate, v.StoreLost)
+			}
+		}
 	}
 }
