@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/airkeep/airkeep"
+	"github.com/airkeep/airkeep/internal/diskerr"
 )
 
 // BackfillConfig configures a Backfiller. Peers are the base URLs of other
@@ -381,16 +382,30 @@ func (b *Backfiller) runPeer(ctx context.Context, peer string) {
 	bo.MaxInterval = 80 * time.Second
 	bo.MaxElapsedTime = 0
 	bo.RandomizationFactor = 0.1
+	paused := false // by a full store
 	for {
 		wait := jitter(b.cfg.Interval)
-		if err := b.PassPeer(ctx, peer); err != nil {
-			if ctx.Err() != nil {
-				return
+		err := b.PassPeer(ctx, peer)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return
+		case errors.Is(err, ErrStoreFull):
+			wait = bo.NextBackOff()
+			if !paused {
+				b.log.Warn("backfill: the store is full; fetching paused", "peer", peer, "err", err, "retry_in", wait)
+			} else {
+				b.log.Info("backfill: the store is still full", "peer", peer, "retry_in", wait)
 			}
+			paused = true
+		case err != nil:
 			wait = bo.NextBackOff()
 			b.log.Warn("backfill pass failed", "peer", peer, "err", err, "retry_in", wait)
-		} else {
+		default:
 			bo.Reset()
+		}
+		if paused && !errors.Is(err, ErrStoreFull) {
+			paused = false
+			b.log.Info("backfill: the store takes writes again; fetching resumed", "peer", peer)
 		}
 		if airkeep.Sleep(ctx, b.clock, wait) != nil {
 			return
@@ -421,6 +436,9 @@ func (b *Backfiller) PassPeer(ctx context.Context, peer string) error {
 		}
 		for _, v := range b.filter(peer, "variant", variants, b.cfg.Variants, s+"/") {
 			if err := b.passVariant(ctx, peer, s, v); err != nil {
+				if errors.Is(err, ErrStoreFull) {
+					return err
+				}
 				errs = append(errs, err)
 			}
 		}
@@ -496,6 +514,9 @@ func (b *Backfiller) passVariant(ctx context.Context, peer, stream, variant stri
 			break // the window moved on during the pass; older hours too
 		}
 		if err := b.passHour(ctx, peer, stream, variant, h); err != nil {
+			if errors.Is(err, ErrStoreFull) {
+				return err
+			}
 			errs = append(errs, err)
 		}
 	}
@@ -595,12 +616,19 @@ func (b *Backfiller) passHour(ctx context.Context, peer, stream, variant, hour s
 	g.SetLimit(b.cfg.PerPeer)
 	for _, seg := range missing {
 		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err // a full store stopped the others
+			}
 			path := seg.Path()
 			if !b.claim(path) {
 				b.event(BackfillEvent{Peer: peer, Kind: BackfillSkipped, Path: path, Reason: "fetched from another peer"})
 				return gctx.Err()
 			}
-			b.release(path, b.fetch(gctx, peer, seg))
+			stored, err := b.fetch(gctx, peer, seg)
+			b.release(path, stored)
+			if err != nil {
+				return err // the store is full: stop this hour's fetches
+			}
 			return gctx.Err()
 		})
 	}
@@ -647,7 +675,7 @@ func sameWithin(held []Segment, seg Segment, eps time.Duration) bool {
 
 // fetch downloads one segment into the store, committing it only if its
 // bytes hash to its name. It reports whether the segment is now stored.
-func (b *Backfiller) fetch(ctx context.Context, peer string, seg Segment) bool {
+func (b *Backfiller) fetch(ctx context.Context, peer string, seg Segment) (bool, error) {
 	path := seg.Path()
 	fail := func(kind BackfillKind, reason string) {
 		b.event(BackfillEvent{Peer: peer, Kind: kind, Path: path, Reason: reason})
@@ -658,51 +686,87 @@ func (b *Backfiller) fetch(ctx context.Context, peer string, seg Segment) bool {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		fail(BackfillError, err.Error())
-		return false
+		return false, nil
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {
 		fail(BackfillError, err.Error())
-		return false
+		return false, nil
 	}
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
 		fail(BackfillSkipped, "gone from the peer")
-		return false
+		return false, nil
 	case resp.StatusCode != http.StatusOK:
 		fail(BackfillError, "peer answered "+resp.Status)
-		return false
+		return false, nil
 	case resp.ContentLength > b.cfg.MaxSegmentBytes:
 		fail(BackfillRejected, fmt.Sprintf("%d bytes, over the %d-byte bound", resp.ContentLength, b.cfg.MaxSegmentBytes))
-		return false
+		return false, nil
 	}
 	w, err := b.store.Create(ctx, seg)
 	if err != nil {
 		fail(BackfillError, err.Error())
-		return false
+		return false, full(err)
 	}
-	n, err := io.Copy(w, io.LimitReader(resp.Body, b.cfg.MaxSegmentBytes+1))
+	sw := &firstErrWriter{w: w}
+	n, err := io.Copy(sw, io.LimitReader(resp.Body, b.cfg.MaxSegmentBytes+1))
 	switch {
+	case sw.err != nil:
+		w.Abort()
+		fail(BackfillError, sw.err.Error())
+		return false, full(sw.err)
 	case err != nil:
 		w.Abort()
 		fail(BackfillError, "download: "+err.Error())
-		return false
+		return false, nil
 	case n > b.cfg.MaxSegmentBytes:
 		w.Abort()
 		fail(BackfillRejected, fmt.Sprintf("body over the %d-byte bound", b.cfg.MaxSegmentBytes))
-		return false
+		return false, nil
 	case w.Hash() != seg.Hash:
 		w.Abort()
 		fail(BackfillMismatch, "bytes hash to "+w.Hash().String())
-		return false
+		return false, nil
 	}
 	if _, err := w.Commit(ctx, seg.Type); err != nil {
 		fail(BackfillError, err.Error())
-		return false
+		return false, full(err)
 	}
 	b.event(BackfillEvent{Peer: peer, Kind: BackfillFetched, Path: path, Bytes: n})
-	return true
+	return true, nil
+}
+
+// ErrStoreFull reports a backfill pass stopped because the local store is
+// out of space or over its quota (ENOSPC, EDQUOT): the peers keep the
+// segments, so fetching more would only download them to throw them away.
+// Run pauses the peer's fetches, backing off, and resumes when the store
+// takes writes again.
+var ErrStoreFull = errors.New("archive: backfill: the store is full")
+
+// full returns ErrStoreFull wrapping err when err says the store is out of
+// space, else nil.
+func full(err error) error {
+	if diskerr.Full(err) {
+		return fmt.Errorf("%w: %w", ErrStoreFull, err)
+	}
+	return nil
+}
+
+// firstErrWriter keeps the first write error, telling the store's failure
+// from the download's in a copy.
+type firstErrWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (f *firstErrWriter) Write(p []byte) (int, error) {
+	n, err := f.w.Write(p)
+	if err != nil && f.err == nil {
+		f.err = err
+	}
+	return n, err
 }
 
 // listRemote GETs a JSON array of names from a peer, bounded in size and

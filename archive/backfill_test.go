@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -384,4 +385,61 @@ func TestBackfillListingRepeats(t *testing.T) {
 	require.EqualValues(t, 1, hourLists.Load(), "each hour is listed once")
 	require.Len(t, ev.kinds()["fetched"], 1)
 	require.ElementsMatch(t, []string{"s", "s/v/2026-11-23T14", a.Path(), a.Path()}, ev.kinds()["rejected"])
+}
+
+// fullStore refuses writes with ENOSPC while full is set.
+type fullStore struct {
+	archive.Store
+	full atomic.Bool
+}
+
+func (f *fullStore) Create(ctx context.Context, seg archive.Segment) (archive.SegmentWriter, error) {
+	w, err := f.Store.Create(ctx, seg)
+	if err != nil {
+		return nil, err
+	}
+	return &fullWriter{SegmentWriter: w, f: f}, nil
+}
+
+type fullWriter struct {
+	archive.SegmentWriter
+	f *fullStore
+}
+
+func (w *fullWriter) Write(p []byte) (int, error) {
+	if w.f.full.Load() {
+		return 0, fmt.Errorf("archive: write: %w", &os.PathError{Op: "write", Path: "/archive/x", Err: syscall.ENOSPC})
+	}
+	return w.SegmentWriter.Write(p)
+}
+
+// TestBackfillStopsOnFullStore: a full store stops a pass at its first
+// refused write, with ErrStoreFull, instead of downloading every missing
+// segment to throw it away; once there is room, a pass fetches them all.
+func TestBackfillStopsOnFullStore(t *testing.T) {
+	peer := archive.NewMemStore()
+	for i := range 40 {
+		archivetest.Write(t, peer, archive.Segment{Stream: "s", Variant: "source", Start: t0.Add(time.Duration(i) * 2 * time.Second), Duration: 2}, archive.Full, []byte(fmt.Sprintf("segment %d", i)))
+	}
+	srv := served(t, peer, archive.HandlerConfig{})
+	local := &fullStore{Store: archive.NewMemStore()}
+	local.full.Store(true)
+	ev := &events{}
+	b, err := archive.NewBackfiller(local, archive.BackfillConfig{
+		Peers: []string{srv.URL}, Clock: airkeep.NewFakeClock(backfillNow), Observer: ev.add, PerPeer: 1,
+	})
+	require.NoError(t, err)
+	err = b.Pass(t.Context())
+	require.ErrorIs(t, err, archive.ErrStoreFull)
+	require.ErrorIs(t, err, syscall.ENOSPC)
+	require.Len(t, ev.kinds()["error"], 1, "stopped at the first refused write")
+	require.Empty(t, ev.kinds()["fetched"])
+
+	local.full.Store(false)
+	ev2 := &events{}
+	b, err = archive.NewBackfiller(local, archive.BackfillConfig{Peers: []string{srv.URL}, Clock: airkeep.NewFakeClock(backfillNow), Observer: ev2.add})
+	require.NoError(t, err)
+	require.NoError(t, b.Pass(t.Context()))
+	require.Len(t, ev2.kinds()["fetched"], 40)
+	require.Equal(t, everything(t, peer), everything(t, local.Store))
 }

@@ -499,7 +499,7 @@ func TestShutdownSavesInFlightAsPartial(t *testing.T) {
 		require.EqualValues(t, 1, rec.Status().Total().InFlight)
 		cancel()
 		synctest.Wait()
-		clock.Advance(5*time.Second - time.Nanosecond)
+		clock.Advance(10*time.Second - time.Nanosecond)
 		synctest.Wait()
 		require.Empty(t, listAll(t, store), "the download may finish during the shutdown grace")
 		clock.Advance(time.Nanosecond) // the grace (Timeouts.Shutdown) is over

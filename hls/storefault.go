@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/airkeep/airkeep/internal/diskerr"
 )
 
 // StoreError reports a write the Store refused for good: a permission
@@ -50,9 +52,9 @@ const (
 func classifyStoreError(err error) (kind string, permanent bool) {
 	var p interface{ Permanent() bool }
 	switch {
-	case errors.Is(err, syscall.ENOSPC):
+	case diskerr.NoSpace(err):
 		return faultNoSpace, false
-	case isQuota(err):
+	case diskerr.Quota(err):
 		return faultQuota, false
 	case errors.Is(err, syscall.EROFS):
 		return faultReadOnly, true
