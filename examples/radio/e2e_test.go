@@ -38,8 +38,13 @@ func startRun(t *testing.T, path, db string, logger *slog.Logger) *testRun {
 	cfg, _, err := loadStation(path, forRun)
 	require.NoError(t, err)
 	cfg.Listen = "127.0.0.1:0"
+	return startRunConfig(t, runnerConfig{Station: cfg, DB: db, Logger: logger})
+}
+
+func startRunConfig(t *testing.T, rc runnerConfig) *testRun {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	r, err := newRunner(ctx, runnerConfig{Station: cfg, DB: db, Logger: logger})
+	r, err := newRunner(ctx, rc)
 	require.NoError(t, err)
 	tr := &testRun{r: r, done: make(chan error, 1), stop: cancel}
 	go func() { tr.done <- r.Run(ctx) }()
