@@ -146,7 +146,6 @@ bitrate = 32
 	// Seconds of listening: tuning hours to two decimals.
 	require.Equal(t, "0.00", f[8])
 
-
 	var proof bytes.Buffer
 	require.NoError(t, run2(t, []string{"proof", "-verify", "-db", db, "-from", from.Format(time.RFC3339Nano)}, &proof), proof.String())
 	require.Contains(t, proof.String(), "intact")
