@@ -48,7 +48,7 @@ func (d *DirStore) readSummary(stream, variant, hour string, mtime time.Time) (L
 	if err != nil {
 		return Listing{}, time.Time{}, false
 	}
-	l, m, listedAt, err := decodeSummary(b, stream, variant, hour)
+	l, m, listedAt, err := DecodeHourSummary(b, stream, variant, hour)
 	if err != nil || !m.Equal(mtime) || listedAt.Sub(mtime) <= mtimeSlack {
 		return Listing{}, time.Time{}, false
 	}
@@ -62,7 +62,7 @@ func (d *DirStore) writeSummary(stream, variant, hour string, l Listing, mtime, 
 	if d.noSummaries || listedAt.Sub(mtime) < summaryQuiet {
 		return
 	}
-	b := encodeSummary(l, mtime, listedAt)
+	b := EncodeHourSummary(l, mtime, listedAt)
 	path := d.summaryPath(stream, variant, hour)
 	f, err := os.CreateTemp(filepath.Dir(path), tempPrefix+"*"+tempSuffix)
 	if err != nil {
@@ -82,11 +82,15 @@ func (d *DirStore) removeSummary(stream, variant, hour string) {
 	os.Remove(d.summaryPath(stream, variant, hour))
 }
 
-// The format: magic, the folder's mtime and the listing time (Unix ns),
-// the segments (start µs, duration bits, size, type, hash, temp ID), the
-// tombstones (start µs, duration bits, type, hash), the bad names, and a
-// CRC-32 of all that.
-func encodeSummary(l Listing, mtime, listedAt time.Time) []byte {
+// EncodeHourSummary encodes an hour's listing as an hour summary, with two
+// times a backend checks it against: when the hour last changed (a
+// folder's mtime) and when it was listed. Backends outside this package
+// (s3store) store their summaries with it.
+//
+// The format: magic, the two times (Unix ns), the segments (start µs,
+// duration bits, size, type, hash, temp ID), the tombstones (the same but
+// size), the bad names, and a CRC-32 of all that.
+func EncodeHourSummary(l Listing, mtime, listedAt time.Time) []byte {
 	b := make([]byte, 0, len(summaryMagic)+16+12+len(l.Segments)*58+len(l.Tombstones)*50+4)
 	b = append(b, summaryMagic...)
 	b = binary.LittleEndian.AppendUint64(b, uint64(mtime.UnixNano()))
@@ -119,9 +123,17 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-var errSummary = errors.New("archive: bad hour summary")
+// ErrSummary reports an hour summary that cannot be used: torn, foreign,
+// or from another version. It is rebuilt from a listing.
+var ErrSummary = errors.New("archive: bad hour summary")
 
-func decodeSummary(b []byte, stream, variant, hour string) (l Listing, mtime, listedAt time.Time, err error) {
+var errSummary = ErrSummary
+
+// DecodeHourSummary decodes what EncodeHourSummary encoded for the hour
+// stream/variant/hour. Every segment must lie in that hour, and sizes are
+// bounded by the bytes given, so hostile bytes cannot make it allocate
+// beyond them.
+func DecodeHourSummary(b []byte, stream, variant, hour string) (l Listing, mtime, listedAt time.Time, err error) {
 	if len(b) < len(summaryMagic)+16+12+4 || string(b[:len(summaryMagic)]) != summaryMagic {
 		return l, mtime, listedAt, errSummary
 	}

@@ -16,15 +16,15 @@ func FuzzDecodeSummary(f *testing.F) {
 		Tombstones: []Segment{{Stream: "s", Variant: "v", Start: hour, Duration: 2.002, Type: Partial, Hash: Hash{2}}},
 		Bad:        []string{"notes.txt"},
 	}
-	f.Add(encodeSummary(l, hour.Add(time.Hour), hour.Add(2*time.Hour)))
-	f.Add(encodeSummary(Listing{}, hour, hour))
+	f.Add(EncodeHourSummary(l, hour.Add(time.Hour), hour.Add(2*time.Hour)))
+	f.Add(EncodeHourSummary(Listing{}, hour, hour))
 	f.Add([]byte(summaryMagic))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		got, m, at, err := decodeSummary(b, "s", "v", "2026-11-23T14")
+		got, m, at, err := DecodeHourSummary(b, "s", "v", "2026-11-23T14")
 		if err != nil {
 			return
 		}
-		again, m2, at2, err := decodeSummary(encodeSummary(got, m, at), "s", "v", "2026-11-23T14")
+		again, m2, at2, err := DecodeHourSummary(EncodeHourSummary(got, m, at), "s", "v", "2026-11-23T14")
 		if err != nil || !m.Equal(m2) || !at.Equal(at2) || len(again.Segments) != len(got.Segments) || len(again.Tombstones) != len(got.Tombstones) || len(again.Bad) != len(got.Bad) {
 			t.Fatalf("round trip: %v", err)
 		}

@@ -30,6 +30,7 @@ func TestListingCache(t *testing.T) {
 	cfg.OpenHourTTL = 2 * time.Second
 	cfg.ClosedHourTTL = 10 * time.Minute
 	cfg.HourSettle = 20 * time.Minute
+	cfg.SummaryTTL = -1 // this counts listings; summaries have their own test
 	s := newStore(t, cfg)
 	// Another node on the same bucket and prefix.
 	foreignCfg := config(srv, bucket)
@@ -120,6 +121,7 @@ func TestListingCacheBounds(t *testing.T) {
 				c.Prefix = fmt.Sprintf("bounds/%d", i)
 				c.Clock = clk
 				c.OpenHourTTL, c.ClosedHourTTL, c.HourSettle = openTTL, closedTTL, settle
+				c.SummaryTTL = -1 // this counts listings; summaries have their own test
 				return c
 			}
 			rcfg := cfg()

@@ -121,6 +121,16 @@ type Config struct {
 	// (a week of one variant, about 40 MB at 2 s segments); negative
 	// disables the cache.
 	CacheHours int
+	// SummaryTTL is how long an hour summary is trusted. A summary is the
+	// listing of a closed hour stored beside it, as the hidden object
+	// STREAM/VARIANT/.HOUR.summary (wubloader skips hidden names), so
+	// that a new process lists a closed hour with one GET instead of a
+	// listing; writes through any airkeep Store into a closed hour delete
+	// it, and one older than SummaryTTL is checked against a listing
+	// again, which bounds how late changes by other writers (a wubloader
+	// node, a sync tool) show. 0 means 24 hours; negative turns summaries
+	// off.
+	SummaryTTL time.Duration
 
 	// Clock drives the listing cache and retry waits. Nil means the
 	// system clock.
@@ -139,6 +149,7 @@ const (
 	DefaultClosedHourTTL  = 10 * time.Minute
 	DefaultHourSettle     = 20 * time.Minute
 	DefaultCacheHours     = 168
+	DefaultSummaryTTL     = 24 * time.Hour
 	maxPrefixLen          = 512 // keeps PREFIX/STREAM/VARIANT/HOUR/NAME under S3's 1024 bytes
 	retryInitialInterval  = 100 * time.Millisecond
 	retryMaxInterval      = 5 * time.Second
@@ -160,6 +171,7 @@ type settings struct {
 	closedTTL    time.Duration
 	settle       time.Duration
 	cacheHours   int
+	summaryTTL   time.Duration // 0: no summaries
 	clock        airkeep.Clock
 	log          *slog.Logger
 	bucketLookup BucketLookup
@@ -242,6 +254,12 @@ func (cfg Config) validate(getenv func(string) string) (settings, error) {
 	s.cacheHours = cfg.CacheHours
 	if s.cacheHours == 0 {
 		s.cacheHours = DefaultCacheHours
+	}
+	switch s.summaryTTL = cfg.SummaryTTL; {
+	case s.summaryTTL == 0:
+		s.summaryTTL = DefaultSummaryTTL
+	case s.summaryTTL < 0:
+		s.summaryTTL = 0
 	}
 	return s, nil
 }

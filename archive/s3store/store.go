@@ -45,6 +45,7 @@ type Store struct {
 	openTTL      time.Duration
 	closedTTL    time.Duration
 	settle       time.Duration
+	summaryTTL   time.Duration
 	tempDir      string
 	maxSize      int64
 
@@ -98,7 +99,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{
 		client: client, core: minio.Core{Client: client}, bucket: set.bucket, prefix: set.prefix,
 		clock: set.clock, log: set.log, retryTimeout: set.retryTimeout,
-		openTTL: set.openTTL, closedTTL: set.closedTTL, settle: set.settle,
+		openTTL: set.openTTL, closedTTL: set.closedTTL, settle: set.settle, summaryTTL: set.summaryTTL,
 		tempDir: set.tempDir, maxSize: set.maxSize, memLimit: set.memoryLimit,
 		reported: make(map[string]bool),
 	}
@@ -329,6 +330,16 @@ func (s *Store) fetchHour(ctx context.Context, k hourKey) (archive.Listing, erro
 		epoch = s.cache.begin()
 	}
 	fetched := s.clock.Now()
+	closed := s.summaryTTL > 0 && s.closed(k, fetched)
+	if closed {
+		if l, ok := s.readSummary(ctx, k); ok {
+			s.reportBad(k, l.Bad)
+			if s.cache != nil {
+				s.cache.put(k, l, fetched, epoch)
+			}
+			return l, nil
+		}
+	}
 	files, _, err := s.list(ctx, s.hourPrefix(k.stream, k.variant, k.hour))
 	if err != nil {
 		return archive.Listing{}, err
@@ -344,16 +355,24 @@ func (s *Store) fetchHour(ctx context.Context, k hourKey) (archive.Listing, erro
 	}
 	l := archive.NewListing(k.stream, k.variant, k.hour, files, &s.stats)
 	s.reportBad(k, l.Bad)
+	if closed && !hasRemovalMark(files) {
+		s.writeSummary(ctx, k, l, files, fetched)
+	}
 	if s.cache != nil {
 		s.cache.put(k, l, fetched, epoch)
 	}
 	return l, nil
 }
 
-// invalidate forgets the cached listing of seg's hour after a write to it.
+// invalidate forgets the cached listing of seg's hour after a write to
+// it, and its summary if the hour is closed.
 func (s *Store) invalidate(seg archive.Segment) {
+	k := hourKey{seg.Stream, seg.Variant, seg.Hour()}
 	if s.cache != nil {
-		s.cache.invalidate(hourKey{seg.Stream, seg.Variant, seg.Hour()})
+		s.cache.invalidate(k)
+	}
+	if s.summaryTTL > 0 && s.closed(k, s.clock.Now()) {
+		s.dropSummary(k)
 	}
 }
 
@@ -489,6 +508,9 @@ func (s *Store) RemoveHour(ctx context.Context, stream, variant, hour string) er
 	k := hourKey{stream, variant, hour}
 	if s.cache != nil {
 		defer s.cache.invalidate(k)
+	}
+	if s.summaryTTL > 0 {
+		s.dropSummary(k)
 	}
 	prefix := s.hourPrefix(stream, variant, hour)
 	files, _, err := s.list(ctx, prefix)
