@@ -7,6 +7,7 @@
 //	radio run    -station station.toml -db station.db [-listen 127.0.0.1:8080]
 //	radio proof  -db station.db -dir ./segments -start T -end T
 //	radio proof  -verify -db station.db -dir ./segments -from T -to T
+//	radio proof  -db station.db -dir ./segments -start T -links http://HOST:PORT
 //	radio report -format soundexchange|plays|programs -db station.db -from T -to T [-o FILE]
 //	radio script -station station.toml [-check]
 //	radio demo   [-duration 2m]

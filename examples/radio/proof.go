@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"time"
 
@@ -61,6 +62,7 @@ func cmdProof(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	verify := fs.Bool("verify", false, "check the sealed as-run log and re-hash the segments it cites, instead; exit 1 if anything was edited, removed, reordered or inserted")
 	fromFlag := fs.String("from", "", "same as -start")
 	toFlag := fs.String("to", "", "same as -end")
+	links := fs.String("links", "", "after the proof, print per diffusion the link to play what went out: an HLS playlist of the archive served by radio run at this base URL (http://HOST:PORT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -128,10 +130,33 @@ func cmdProof(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := rep.WriteText(stdout); err != nil {
 		return err
 	}
+	if *links != "" {
+		writeLinks(stdout, rep, strings.TrimSuffix(*links, "/"), *stream, *variant)
+	}
 	if s := rep.Summary(); s.Flagged > 0 {
 		return fmt.Errorf("%w: %d of %d diffusions flagged", errFlagged, s.Flagged, s.Diffusions)
 	}
 	return nil
+}
+
+// writeLinks prints, per diffusion, the archive's playlist of what went
+// out: its scheduled window, widened to what the as-run log says aired.
+// radio run serves the archive's HTTP API under /archive/.
+func writeLinks(w io.Writer, rep schedule.Proof, base, stream, variant string) {
+	for _, r := range rep.Rows {
+		start, end := r.Diffusion.Start, r.Diffusion.End
+		if r.Aired() && r.AsRunStart.Before(start) {
+			start = r.AsRunStart
+		}
+		if r.AsRunEnd.After(end) {
+			end = r.AsRunEnd
+		}
+		q := url.Values{}
+		q.Set("start", start.UTC().Format(time.RFC3339))
+		q.Set("end", end.UTC().Format(time.RFC3339))
+		fmt.Fprintf(w, "link %d %s %s/archive/playlist/%s/%s.m3u8?%s\n", r.Diffusion.ID, r.Program, base,
+			url.PathEscape(stream), url.PathEscape(variant), q.Encode())
+	}
 }
 
 // findStation returns the station with slug, or the database's only

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,4 +137,33 @@ func TestParseInstant(t *testing.T) {
 		_, err := parseInstant(in, paris)
 		require.Error(t, err, in)
 	}
+}
+
+// TestProofLinks: -links prints, per diffusion, the archive playlist of
+// what went out, after the proof, which stays as it was.
+func TestProofLinks(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := filepath.Join(t.TempDir(), "station.db")
+	store, err := sqlitestore.New(ctx, sqlitestore.Config{Path: db})
+	require.NoError(t, err)
+	sta, err := store.PutStation(ctx, schedule.Station{Slug: "radio", Name: "Radio", Zone: "UTC"})
+	require.NoError(t, err)
+	prog, err := store.PutProgram(ctx, schedule.Program{StationID: sta.ID, Slug: "morning", Title: "Morning", Active: true})
+	require.NoError(t, err)
+	ep, err := store.PutEpisode(ctx, schedule.Episode{ProgramID: prog.ID, Slug: "2026-11-23", Title: "Morning"})
+	require.NoError(t, err)
+	_, _, err = store.PutDiffusions(ctx, []schedule.Diffusion{{StationID: sta.ID, ProgramID: prog.ID, EpisodeID: ep.ID,
+		Start: time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}})
+	require.NoError(t, err)
+	require.NoError(t, store.Close())
+
+	args := []string{"proof", "-db", db, "-start", "2026-11-23", "-end", "2026-11-24"}
+	var plain, linked strings.Builder
+	_ = run(ctx, args, &plain, io.Discard)
+	_ = run(ctx, append(args, "-links", "http://127.0.0.1:8080/"), &linked, io.Discard)
+	at := func(s string) string { return strings.SplitN(s, " at ", 2)[0] }
+	require.Equal(t, at(plain.String()), at(linked.String())[:len(at(plain.String()))])
+	require.True(t, strings.HasSuffix(linked.String(),
+		"link 1 morning http://127.0.0.1:8080/archive/playlist/radio/source.m3u8?end=2026-11-23T09%3A00%3A00Z&start=2026-11-23T08%3A00%3A00Z\n"), linked.String())
 }
