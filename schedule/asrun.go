@@ -219,15 +219,7 @@ var AsRunHeader = []string{"event", "start", "end", "duration_s", "source", "tit
 // in the station's time), durations in seconds with milliseconds, unknown
 // values empty.
 func WriteAsRunCSV(w io.Writer, loc *time.Location, entries []AsRunEntry) error {
-	if loc == nil {
-		loc = time.UTC
-	}
-	ts := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(loc).Format(time.RFC3339)
-	}
+	ts := func(t time.Time) string { return csvInstant(t, loc) }
 	cw := csv.NewWriter(w)
 	if err := cw.Write(AsRunHeader); err != nil {
 		return err

@@ -48,5 +48,16 @@
 //
 // A Sound's Duration is what ends it in the as-run log and tells the
 // monitor whether a cut sound must be pushed again; schedule/audio reads it
-// from the file (WAV, MP3, FLAC, Ogg Vorbis and Opus).
+// from the file (WAV, MP3, FLAC, Ogg Vorbis and Opus), with the tags that
+// SyncTagTracks turns into a song's track (title, artist, album, label,
+// ISRC).
+//
+// Reports. Plays picks the recordings of an as-run log and gives each its
+// audience from the listener samples that schedule/listeners takes from
+// Icecast (kept by a ListenerStore); WritePlaysCSV, WriteSoundExchange (a
+// Report of Use) and WriteProgramsCSV (scheduled against aired, missed,
+// dead air, coverage) write them, and a play missing a field is counted
+// in the ReportSummary, never dropped. schedule/seal chains every log
+// entry by SHA-256 into a SealStore and cites the archive segments
+// recorded while it aired, so that an edit of the past shows.
 package schedule

@@ -102,9 +102,6 @@ var ProgramsHeader = []string{"diffusion_id", "program", "status", "scheduled_st
 // instants in RFC 3339 with loc's offset, minutes with one decimal,
 // coverage empty when unknown.
 func WriteProgramsCSV(w io.Writer, loc *time.Location, rows []ProgramRow) error {
-	if loc == nil {
-		loc = time.UTC
-	}
 	mins := func(d time.Duration) string { return strconv.FormatFloat(d.Minutes(), 'f', 1, 64) }
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ProgramsHeader); err != nil {
@@ -117,7 +114,7 @@ func WriteProgramsCSV(w io.Writer, loc *time.Location, rows []ProgramRow) error 
 		}
 		d := r.Diffusion
 		if err := cw.Write([]string{strconv.FormatInt(d.ID, 10), r.Program, d.Status.String(),
-			d.Start.In(loc).Format(time.RFC3339), d.End.In(loc).Format(time.RFC3339), mins(d.Duration()),
+			csvInstant(d.Start, loc), csvInstant(d.End, loc), mins(d.Duration()),
 			mins(r.Aired), strconv.FormatBool(r.Missed), mins(r.DeadAir), rec, holes}); err != nil {
 			return err
 		}

@@ -150,15 +150,7 @@ var PlaysHeader = []string{"start", "end", "duration_s", "program", "title", "ar
 // listeners; the summary counts every missing field.
 func WritePlaysCSV(w io.Writer, loc *time.Location, plays []Play) (ReportSummary, error) {
 	var sum ReportSummary
-	if loc == nil {
-		loc = time.UTC
-	}
-	ts := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(loc).Format(time.RFC3339)
-	}
+	ts := func(t time.Time) string { return csvInstant(t, loc) }
 	cw := csv.NewWriter(w)
 	if err := cw.Write(PlaysHeader); err != nil {
 		return sum, err
@@ -180,6 +172,19 @@ func WritePlaysCSV(w io.Writer, loc *time.Location, plays []Play) (ReportSummary
 	}
 	cw.Flush()
 	return sum, cw.Error()
+}
+
+// csvInstant is how the CSV reports write an instant: RFC 3339 with loc's
+// offset at that instant (nil: UTC), unambiguous and readable in the
+// station's time; empty for the zero time (unknown).
+func csvInstant(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format(time.RFC3339)
 }
 
 // missing lists the names whose value is true, sorted.
