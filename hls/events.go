@@ -239,6 +239,9 @@ type StoreStatus struct {
 	Failing bool
 	Since   time.Time // when it began failing
 	Err     error     // the latest refusal, while Failing
+	// Kind is Err in a few words: "no space", "quota exceeded",
+	// "timeout", "unavailable".
+	Kind string
 	// Buffered and BufferedBytes are what the Spill buffer holds now.
 	Buffered, BufferedBytes int64
 	// StoredLate and Lost count, over the whole Run, segments written from

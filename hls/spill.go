@@ -47,6 +47,7 @@ type spill struct {
 	bytes   int64
 	since   time.Time
 	lastErr error
+	kind    string          // of lastErr
 	kinds   map[string]bool // kinds of failure reported in this episode
 	// counts of the current episode, for its summaries and its end
 	epBuffered, epLate, epLost int64
@@ -69,7 +70,7 @@ func (sp *spill) status() StoreStatus {
 	defer sp.mu.Unlock()
 	st := StoreStatus{Failing: sp.failing.Load(), Buffered: int64(len(sp.q)), BufferedBytes: sp.bytes, StoredLate: sp.late, Lost: sp.lost}
 	if st.Failing {
-		st.Since, st.Err = sp.since, sp.lastErr
+		st.Since, st.Err, st.Kind = sp.since, sp.lastErr, sp.kind
 	}
 	return st
 }
@@ -97,7 +98,7 @@ func (sp *spill) fault(seg archive.Segment, err error) bool {
 		clear(sp.kinds)
 		sp.failing.Store(true)
 	}
-	sp.lastErr = err
+	sp.lastErr, sp.kind = err, kind
 	first := !sp.kinds[kind]
 	sp.kinds[kind] = true
 	if first {
@@ -214,15 +215,19 @@ func (sp *spill) next() *spilled {
 	return nil
 }
 
+// spillMaxBackoff bounds the wait between two probes of a failing store:
+// a probe is one write, and space freed should be used soon.
+const spillMaxBackoff = 10 * time.Second
+
 // run writes the buffered segments, oldest first, until ctx ends: while
-// the store fails, one at a time with backoff (1 s to 30 s; at most 1 s
+// the store fails, one at a time with backoff (1 s to 10 s; at most 1 s
 // once stopping is closed); once it takes them, spillWriters at a time. It
 // logs a summary every Spill.Summary while the failure lasts.
 func (sp *spill) run(ctx context.Context, stopping <-chan struct{}) {
 	clock := sp.s.clock
 	bo := backoff.NewExponentialBackOff()
 	bo.InitialInterval = time.Second
-	bo.MaxInterval = 30 * time.Second
+	bo.MaxInterval = spillMaxBackoff
 	bo.MaxElapsedTime = 0
 	bo.Reset()
 	retry := clock.NewTimer(time.Hour)

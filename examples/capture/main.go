@@ -523,19 +523,19 @@ func progressLine(elapsed time.Duration, sts []hls.Status) string {
 // has never failed, so the line stays as it always was.
 func storeProgress(sts []hls.Status) string {
 	var buffered, bytes, lost, late int64
-	var failing error
+	failing := ""
 	for _, st := range sts {
 		buffered += st.Store.Buffered
 		bytes += st.Store.BufferedBytes
 		lost += st.Store.Lost
 		late += st.Store.StoredLate
-		if st.Store.Failing && failing == nil {
-			failing = st.Store.Err
+		if st.Store.Failing && failing == "" {
+			failing = st.Store.Kind // the log has the store's whole error
 		}
 	}
 	switch {
-	case failing != nil:
-		return fmt.Sprintf(" | STORE FAILING (%v): %d buffered %s, %d lost", failing, buffered, mb(bytes), lost)
+	case failing != "":
+		return fmt.Sprintf(" | STORE FAILING (%s): %d buffered %s, %d lost", failing, buffered, mb(bytes), lost)
 	case buffered > 0 || lost > 0 || late > 0:
 		return fmt.Sprintf(" | store: %d buffered %s, %d stored late, %d lost", buffered, mb(bytes), late, lost)
 	}

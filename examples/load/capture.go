@@ -78,6 +78,8 @@ func runCapture(ctx context.Context, cc childConfig) (report, error) {
 		rep.Dropped += t.Dropped
 		rep.GiveUps += t.GiveUps
 		rep.Gaps += t.Missing - t.Recovered
+		rep.Attempts += t.Attempts
+		rep.Retries += t.Retries
 	}
 	return rep, nil
 }

@@ -170,6 +170,8 @@ type report struct {
 	Dropped     int64         // dropped at the stop
 	GiveUps     int64         // given up (gone from the origin)
 	Gaps        int64         // media sequence numbers never listed
+	Attempts    int64         // download attempts
+	Retries     int64         // of those, after the first (soft timeouts, failures)
 	Failed      int64         // baseline: fetches or writes that failed
 	Wall        time.Duration // from start to the end of the stop
 	StopLatency time.Duration // from the stop to Run's return
@@ -299,7 +301,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, self []st
 			role, res.published, res.listed, res.stored, res.listed-res.stored, res.rep.Dropped, res.rep.GiveUps,
 			rate, cpuK, perVar/1024, res.rep.StopLatency.Milliseconds())
 		if res.rep.Failed > 0 || res.rep.Partial > 0 || int64(res.stored) != res.rep.Stored {
-			fmt.Fprintf(stdout, "%-9s counted stored %d, partial %d, failed fetches %d\n", "", res.rep.Stored, res.rep.Partial, res.rep.Failed)
+			fmt.Fprintf(stdout, "%-9s counted stored %d (the first playlist's older segments too), partial %d, failed fetches %d\n", "", res.rep.Stored, res.rep.Partial, res.rep.Failed)
+		}
+		if res.rep.Attempts > 0 {
+			fmt.Fprintf(stdout, "%-9s %d download attempts, %d of them retries or parallel attempts after a soft timeout\n", "", res.rep.Attempts, res.rep.Retries)
 		}
 		os.RemoveAll(rdir)
 		results = append(results, res)
@@ -351,7 +356,14 @@ func runChild(ctx context.Context, self []string, role string, cc childConfig, p
 		})
 		defer stop()
 		go func() {
-			<-time.After(time.Duration(float64(cc.Duration)/cc.Speed) + time.Second)
+			// The origin publishes as its clock passes each segment's end,
+			// late when it lacks CPU: the feed ends once it has published
+			// past the window (or 10 windows later).
+			wall := time.Duration(float64(cc.Duration) / cc.Speed)
+			<-time.After(wall)
+			for give := time.Now().Add(10 * wall); !pub.reached(cc.Start.Add(cc.Duration)) && time.Now().Before(give); {
+				time.Sleep(100 * time.Millisecond)
+			}
 			stop()
 			feed.Close()
 		}()
@@ -386,6 +398,7 @@ type publications struct {
 	byCh     map[string][]hlstest.Published
 	watchers map[int]func(hlstest.Published)
 	next     int
+	last     time.Time // start of the latest publication
 }
 
 func (p *publications) add(pb hlstest.Published) {
@@ -394,11 +407,20 @@ func (p *publications) add(pb hlstest.Published) {
 	if p.byCh == nil {
 		p.byCh = make(map[string][]hlstest.Published)
 	}
-	// Keep only what a check needs.
 	p.byCh[pb.Channel] = append(p.byCh[pb.Channel], pb)
+	if pb.Start.After(p.last) {
+		p.last = pb.Start
+	}
 	for _, w := range p.watchers {
 		w(pb)
 	}
+}
+
+// reached reports whether a segment starting at t or later was published.
+func (p *publications) reached(t time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.last.Before(t)
 }
 
 // follow calls f for every later publication until the returned stop.
