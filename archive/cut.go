@@ -22,7 +22,7 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b 
 // by up to a segment at each end and is playable because MPEG-TS segments
 // concatenate. Holes are skipped and reported; callers that must not cut
 // across holes select with Query.NoHoles or check Timeline.HasHoles first.
-func RoughCut(ctx context.Context, store Reader, tl Timeline, w io.Writer) (CutResult, error) {
+func RoughCut(ctx context.Context, store SegmentOpener, tl Timeline, w io.Writer) (CutResult, error) {
 	var res CutResult
 	bufp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bufp)

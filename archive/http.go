@@ -27,6 +27,13 @@ type HandlerConfig struct {
 	// LiveHoldback is passed to MediaPlaylistOptions for open-ended
 	// playlists. 0 means 15 s.
 	LiveHoldback time.Duration
+	// Media makes cuts other than rough, frames, waveforms and exports;
+	// archive/media's FFmpeg is one. Nil means those answer 501 and
+	// everything else is served as usual.
+	Media Media
+	// ExportDir is where POST /generate_videos writes its files. "" turns
+	// the endpoint off (403): it is the only request that writes.
+	ExportDir string
 	// Logger receives request failures. Nil means discard.
 	Logger *slog.Logger
 }
@@ -39,10 +46,22 @@ type HandlerConfig struct {
 //	GET  /segments/STREAM/VARIANT/HOUR/FILE                 segment bytes
 //	GET  /playlist/STREAM.m3u8[?start=&end=]                 HLS master playlist
 //	GET  /playlist/STREAM/VARIANT.m3u8[?start=&end=]         HLS media playlist
-//	GET  /cut/STREAM/VARIANT.ts?start=&end=[&allow_holes=]   rough cut
+//	GET  /cut/STREAM/VARIANT.ts?start=&end=[&allow_holes=][&type=][&transition=]
+//	     or ?range=START,END&range=...                      cut (see CutType)
+//	GET  /frame/STREAM/VARIANT.png?timestamp=               the frame shown then
+//	GET  /waveform/STREAM/VARIANT.png?start=&end=[&size=WxH] audio waveform
+//	POST /generate_videos/STREAM/VARIANT  {NAME: [START, END]}  Matroska exports
 //	GET  /coverage/                                          coverage page
 //	GET  /coverage/STREAM/VARIANT.png[?start=&end=]          coverage map
 //	GET  /coverage/STREAM/VARIANT.json[?start=&end=]         holes and totals
+//
+// Only rough cuts and listings work without a Media: the rest answer 501
+// naming ffmpeg. Their headers go out with the first bytes of output, so a
+// failure before then is a clean status (400 for a bad type, transition or
+// size, 406 for holes, 503 with Retry-After when every media slot stays
+// busy); a failure midway is logged and the connection closed. The default
+// cut type is rough, as it was before the other types existed (wubloader's
+// is fast).
 //
 // Where wubloader is loose it is strict: JSON is served as
 // application/json, target durations are integers, every path component is
@@ -54,8 +73,11 @@ type Handler struct {
 	maxImpl  time.Duration
 	holdback time.Duration
 	log      *slog.Logger
-	mux      *http.ServeMux
-	flight   singleflight.Group
+	tools    Media
+	// exportDir is where generate_videos writes; "" when it is off.
+	exportDir string
+	mux       *http.ServeMux
+	flight    singleflight.Group
 	// bodies caches generated media playlists by request, valid while the
 	// timeline's listings are unchanged: live viewers reload every few
 	// seconds and most reloads find nothing new.
@@ -76,13 +98,15 @@ type cachedBody struct {
 // NewHandler returns the HTTP API over store.
 func NewHandler(store Reader, cfg HandlerConfig) *Handler {
 	h := &Handler{
-		store:    store,
-		sel:      cfg.Selector,
-		maxImpl:  orDuration(cfg.MaxImplicitRange, 12*time.Hour),
-		holdback: cfg.LiveHoldback,
-		log:      cfg.Logger,
-		mux:      http.NewServeMux(),
-		bodies:   newCostLRU[string](256, maxCachedBodyBytes, func(c cachedBody) int64 { return int64(len(c.body)) }),
+		store:     store,
+		sel:       cfg.Selector,
+		maxImpl:   orDuration(cfg.MaxImplicitRange, 12*time.Hour),
+		holdback:  cfg.LiveHoldback,
+		log:       cfg.Logger,
+		tools:     cfg.Media,
+		exportDir: cfg.ExportDir,
+		mux:       http.NewServeMux(),
+		bodies:    newCostLRU[string](256, maxCachedBodyBytes, func(c cachedBody) int64 { return int64(len(c.body)) }),
 	}
 	if h.sel == nil {
 		h.sel = NewSelector(store, SelectorConfig{})
@@ -100,6 +124,9 @@ func NewHandler(store Reader, cfg HandlerConfig) *Handler {
 	h.mux.HandleFunc("GET /cut/{stream}/{file}", h.cut)
 	h.mux.HandleFunc("GET /coverage/{$}", h.coveragePage)
 	h.mux.HandleFunc("GET /coverage/{stream}/{file}", h.coverageFile)
+	h.mux.HandleFunc("GET /frame/{stream}/{file}", h.frame)
+	h.mux.HandleFunc("GET /waveform/{stream}/{file}", h.waveform)
+	h.mux.HandleFunc("POST /generate_videos/{stream}/{variant}", h.generateVideos)
 	// wubloader's backfiller also asks for "extras" folders (emotes,
 	// media); an airkeep archive holds none, and an empty list keeps such
 	// a peer's pass going.
@@ -528,10 +555,9 @@ func (h *Handler) cut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	switch q.Get("type") {
-	case "", "rough":
-	default:
-		httpError(w, http.StatusBadRequest, fmt.Sprintf("cut type %q is not supported: only rough cuts (byte concatenation) are", q.Get("type")))
+	opts, err := cutOptions(q)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	allowHoles := false
@@ -574,10 +600,24 @@ func (h *Handler) cut(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		segments += len(tl.Segments())
+		if opts.Type.FullEncode() {
+			if tl, err = h.sel.WithNext(ctx, tl); err != nil {
+				h.storeError(w, r, err)
+				return
+			}
+		}
 		tls = append(tls, tl)
 	}
 	if segments == 0 {
 		httpError(w, http.StatusNotAcceptable, "We have no content available within the requested time range.")
+		return
+	}
+	if opts.Type != CutRough {
+		if len(opts.Transitions) > len(tls)-1 {
+			httpError(w, http.StatusBadRequest, "too many transitions: at most one between two ranges")
+			return
+		}
+		h.mediaCut(w, r, tls, opts)
 		return
 	}
 	w.Header().Set("Content-Type", "video/MP2T")
