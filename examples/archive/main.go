@@ -7,6 +7,10 @@
 //	archive cut -dir DIR -stream S -variant V -start T -end T [-allow-holes] > out.ts
 //	archive coverage -dir DIR -stream S -variant V [-start T -end T] [-nodes URL,URL]
 //	archive prune -dir DIR -older-than 720h [-dry-run] [-streams a,b] [-variants a,b]
+//	archive cut -dir DIR -stream S -variant V [-type rough|fast|smart|mpegts|webm|mp4]
+//	            (-start T -end T | -range S,E [-range S,E ...]) [-transition TYPE,SECONDS ...] [-o FILE]
+//	archive frame -dir DIR -stream S -variant V -at T [-o FILE.png]
+//	archive waveform -dir DIR -stream S -variant V -start T -end T [-size WxH] [-o FILE.png]
 //	archive demo -dir DIR
 //
 // Every command takes -store URL in place of -dir DIR: a path, file://PATH,
@@ -26,11 +30,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/archive/media"
 	"github.com/airkeep/airkeep/archive/s3store"
 	"github.com/airkeep/airkeep/archive/storeurl"
 )
@@ -41,7 +47,9 @@ commands:
   ls      list streams, variants, hours or segments (one per line; -l adds sizes)
   best    print the best-segment timeline of a range (paths, and HOLE START END)
   verify  re-hash every segment; print mismatches and bad names; exit 1 if any
-  cut     write the rough cut of a range to stdout
+  cut     write a cut of one or more ranges to stdout or -o FILE (rough by default)
+  frame   write the frame shown at a time as PNG (needs ffmpeg)
+  waveform  write the audio waveform of a range as PNG (needs ffmpeg)
   coverage  print the coverage of a range hour by hour, and its holes
   prune   delete whole hours older than a cutoff (retention)
   demo    write a small sample archive and show it
@@ -98,6 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	commands := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"ls": runLs, "best": runBest, "verify": runVerify, "cut": runCut, "demo": runDemo,
 		"coverage": runCoverage, "prune": runPrune,
+		"frame": runFrame, "waveform": runWaveform,
 	}
 	runCmd, ok := commands[cmd]
 	if !ok {
@@ -376,10 +385,229 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
+// multiFlag collects a repeated flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, " ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
 func runCut(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, loc := newFlags("cut", stderr)
 	r := addRange(fs)
 	allowHoles := fs.Bool("allow-holes", false, "cut across holes instead of refusing")
+	typ := fs.String("type", "rough", "cut type: rough (whole segments, no ffmpeg), fast, smart, mpegts, webm or mp4")
+	var ranges, transitions multiFlag
+	fs.Var(&ranges, "range", "a range START,END to cut, in place of -start and -end; repeat for several, cut back to back")
+	fs.Var(&transitions, "transition", "TYPE,SECONDS joining one -range to the next (an xfade name, e.g. fade,0.5), or \"\" for a hard cut;\nrepeat, in order (full encodes only)")
+	outFile := fs.String("o", "", "write the cut to this file instead of stdout")
+	ffmpeg := fs.String("ffmpeg", "", "ffmpeg program (default: found on PATH; ffprobe is looked for beside it)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cutType, err := archive.ParseCutType(*typ)
+	if err != nil {
+		return usageError{err}
+	}
+	opts := archive.CutOptions{Type: cutType}
+	for _, v := range transitions {
+		tr, err := archive.ParseTransition(v)
+		if err != nil {
+			return usageError{err}
+		}
+		opts.Transitions = append(opts.Transitions, tr)
+	}
+	var queries []archive.Query
+	if len(ranges) > 0 {
+		if *r.start != "" || *r.end != "" {
+			return usageError{errors.New("give -start and -end, or -range, not both")}
+		}
+		for _, v := range ranges {
+			a, b, ok := strings.Cut(v, ",")
+			if !ok {
+				return usageError{fmt.Errorf("-range %q: want START,END", v)}
+			}
+			*r.start, *r.end = a, b
+			q, err := r.query()
+			if err != nil {
+				return err
+			}
+			queries = append(queries, q)
+		}
+	} else {
+		q, err := r.query()
+		if err != nil {
+			return err
+		}
+		queries = append(queries, q)
+	}
+	if len(opts.Transitions) > len(queries)-1 {
+		return usageError{errors.New("at most one -transition between two ranges")}
+	}
+	var tools *media.FFmpeg
+	if cutType != archive.CutRough {
+		if tools, err = openMedia(ctx, *ffmpeg, "cut type "+*typ); err != nil {
+			return err
+		}
+		defer tools.Close()
+	}
+	store, err := loc.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	var tls []archive.Timeline
+	sel := archive.NewSelector(store, archive.SelectorConfig{})
+	for _, q := range queries {
+		q.NoHoles = !*allowHoles
+		tl, err := sel.Best(ctx, q)
+		if err != nil {
+			if errors.Is(err, archive.ErrHoles) {
+				return fmt.Errorf("%w (use -allow-holes to cut anyway)", err)
+			}
+			return err
+		}
+		if cutType.FullEncode() {
+			if tl, err = sel.WithNext(ctx, tl); err != nil {
+				return err
+			}
+		}
+		tls = append(tls, tl)
+	}
+	return writeOutput(*outFile, stdout, func(w io.Writer) error {
+		if tools != nil {
+			cw := &countingWriter{w: w}
+			if err := tools.Cut(ctx, store, tls, opts, cw); err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "cut %d ranges, %d bytes, type %s\n", len(tls), cw.n, cutType)
+			return nil
+		}
+		var total archive.CutResult
+		for _, tl := range tls {
+			res, err := archive.RoughCut(ctx, store, tl, w)
+			if err != nil {
+				return err
+			}
+			total.Segments += res.Segments
+			total.Bytes += res.Bytes
+			total.Holes = append(total.Holes, res.Holes...)
+		}
+		for _, h := range total.Holes {
+			fmt.Fprintf(stderr, "HOLE %s %s\n", h.Start.UTC().Format(holeTime), h.End.UTC().Format(holeTime))
+		}
+		fmt.Fprintf(stderr, "cut %d segments, %d bytes, %d holes\n", total.Segments, total.Bytes, len(total.Holes))
+		return nil
+	})
+}
+
+// openMedia finds ffmpeg for what, saying what to install when it is
+// missing.
+func openMedia(ctx context.Context, ffmpeg, what string) (*media.FFmpeg, error) {
+	tools, err := media.New(ctx, media.Config{FFmpeg: ffmpeg})
+	if errors.Is(err, media.ErrNotInstalled) {
+		return nil, fmt.Errorf("%s needs ffmpeg and ffprobe: install them (apt-get install ffmpeg) or give -ffmpeg PATH: %w", what, err)
+	}
+	return tools, err
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// writeOutput runs write into stdout, or into file through a temporary
+// file beside it renamed into place on success, so a failed command leaves
+// no partial file.
+func writeOutput(file string, stdout io.Writer, write func(io.Writer) error) error {
+	if file == "" {
+		return write(stdout)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	err = write(tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), file)
+}
+
+// streamFlags adds the flags of frame: -stream, -variant, -o and -ffmpeg.
+func streamFlags(fs *flag.FlagSet) (stream, variant, out, ffmpeg *string) {
+	stream = fs.String("stream", "", "stream name (required)")
+	variant = fs.String("variant", "", "variant name (required)")
+	out = fs.String("o", "", "write the PNG to this file instead of stdout")
+	ffmpeg = fs.String("ffmpeg", "", "ffmpeg program (default: found on PATH; ffprobe is looked for beside it)")
+	return
+}
+
+func checkStream(stream, variant string) error {
+	if stream == "" || variant == "" {
+		return usageError{errors.New("-stream and -variant are required")}
+	}
+	if err := archive.ValidateComponent("stream", stream); err != nil {
+		return usageError{err}
+	}
+	if err := archive.ValidateComponent("variant", variant); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+func runFrame(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, loc := newFlags("frame", stderr)
+	stream, variant, out, ffmpeg := streamFlags(fs)
+	atFlag := fs.String("at", "", "the time whose frame to write, RFC 3339 (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := checkStream(*stream, *variant); err != nil {
+		return err
+	}
+	if *atFlag == "" {
+		return usageError{errors.New("-at is required")}
+	}
+	at, err := time.Parse(time.RFC3339Nano, *atFlag)
+	if err != nil {
+		return usageError{fmt.Errorf("-at: %w", err)}
+	}
+	tools, err := openMedia(ctx, *ffmpeg, "frame")
+	if err != nil {
+		return err
+	}
+	defer tools.Close()
+	store, err := loc.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	tl, err := archive.Best(ctx, store, archive.Query{Stream: *stream, Variant: *variant, Start: at, End: at.Add(time.Microsecond)})
+	if err != nil {
+		return err
+	}
+	return writeOutput(*out, stdout, func(w io.Writer) error {
+		return tools.Frame(ctx, store, tl, at, w)
+	})
+}
+
+func runWaveform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, loc := newFlags("waveform", stderr)
+	r := addRange(fs)
+	out := fs.String("o", "", "write the PNG to this file instead of stdout")
+	ffmpeg := fs.String("ffmpeg", "", "ffmpeg program (default: found on PATH; ffprobe is looked for beside it)")
+	sizeFlag := fs.String("size", "1024x64", "image size WIDTHxHEIGHT, each side 1 to 4096")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -387,25 +615,27 @@ func runCut(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	size, err := archive.ParseImageSize(*sizeFlag)
+	if err != nil {
+		return usageError{err}
+	}
+	if q.End.Sub(q.Start) > archive.MaxWaveformRange {
+		return usageError{fmt.Errorf("a waveform's range may not be longer than %v", archive.MaxWaveformRange)}
+	}
+	tools, err := openMedia(ctx, *ffmpeg, "waveform")
+	if err != nil {
+		return err
+	}
+	defer tools.Close()
 	store, err := loc.open(ctx, false)
 	if err != nil {
 		return err
 	}
-	q.NoHoles = !*allowHoles
 	tl, err := archive.Best(ctx, store, q)
 	if err != nil {
-		if errors.Is(err, archive.ErrHoles) {
-			return fmt.Errorf("%w (use -allow-holes to cut anyway)", err)
-		}
 		return err
 	}
-	res, err := archive.RoughCut(ctx, store, tl, stdout)
-	if err != nil {
-		return err
-	}
-	for _, h := range res.Holes {
-		fmt.Fprintf(stderr, "HOLE %s %s\n", h.Start.UTC().Format(holeTime), h.End.UTC().Format(holeTime))
-	}
-	fmt.Fprintf(stderr, "cut %d segments, %d bytes, %d holes\n", res.Segments, res.Bytes, len(res.Holes))
-	return nil
+	return writeOutput(*out, stdout, func(w io.Writer) error {
+		return tools.Waveform(ctx, store, tl, size, w)
+	})
 }
