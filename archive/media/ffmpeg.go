@@ -259,6 +259,12 @@ func (e *ProcessError) Unwrap() error { return e.Err }
 // ends, when out fails, or when the FFmpeg is closed, and returns only
 // once the process and every goroutine have ended.
 func (f *FFmpeg) exec(ctx context.Context, program string, args []string, inputs []input, out io.Writer) error {
+	return f.execFiles(ctx, program, args, inputs, nil, out)
+}
+
+// execFiles is exec with files passed to the process after the inputs'
+// descriptors (3 + len(inputs) - 1 onwards).
+func (f *FFmpeg) execFiles(ctx context.Context, program string, args []string, inputs []input, files []*os.File, out io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(f.ctx, cancel)
@@ -291,6 +297,7 @@ func (f *FFmpeg) exec(ctx context.Context, program string, args []string, inputs
 			cmd.ExtraFiles = append(cmd.ExtraFiles, r)
 		}
 	}
+	cmd.ExtraFiles = append(cmd.ExtraFiles, files...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return err

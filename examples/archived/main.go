@@ -1,6 +1,9 @@
 // Command archived serves a segment archive over HTTP with the API of
 // wubloader's restreamer: listings, segments, HLS playlists for any time
-// range, rough cuts, coverage maps and a coverage page (/coverage/), and
+// range, cuts of every type (all but rough need ffmpeg, found on PATH or
+// given with -ffmpeg; without it they answer 501), frames, waveforms,
+// Matroska exports into -export-dir (POST /generate_videos, off without
+// it), coverage maps and a coverage page (/coverage/), and
 // Prometheus metrics at /metrics: the coverage of every stream and variant,
 // hour by hour over the last -coverage-window, under the names of
 // wubloader's segment_coverage (segment_count, raw_coverage, ...).
@@ -13,6 +16,8 @@
 //	curl http://127.0.0.1:8000/files
 //	ffplay 'http://127.0.0.1:8000/playlist/STREAM.m3u8'
 //	curl -o cut.ts 'http://127.0.0.1:8000/cut/STREAM/source.ts?start=2026-11-23T14:00:00Z&end=2026-11-23T14:05:00Z'
+//	curl -o clip.mp4 'http://127.0.0.1:8000/cut/STREAM/source.ts?type=mp4&start=2026-11-23T14:00:03.5Z&end=2026-11-23T14:01:00Z'
+//	curl -o frame.png 'http://127.0.0.1:8000/frame/STREAM/source.png?timestamp=2026-11-23T14:00:10Z'
 package main
 
 import (
@@ -34,6 +39,7 @@ import (
 
 	"github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/archive"
+	"github.com/airkeep/airkeep/archive/media"
 	"github.com/airkeep/airkeep/archive/storeurl"
 )
 
@@ -65,6 +71,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	storeURL := fs.String("store", "", "archive URL in place of -dir: a path, file://PATH, or\ns3://BUCKET/PREFIX?endpoint=HOST:PORT&insecure=1&region=R (credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
 	listen := fs.String("listen", "127.0.0.1:8000", "address to serve on")
 	holdback := fs.Duration("live-holdback", 15*time.Second, "how much of a live playlist's edge is withheld while it has holes")
+	exportDir := fs.String("export-dir", "", "folder where POST /generate_videos writes Matroska files (default: off)")
+	ffmpeg := fs.String("ffmpeg", "", "ffmpeg program for cuts other than rough, frames, waveforms and exports\n(default: found on PATH; without it those answer 501)")
+	mediaProcs := fs.Int("media-processes", 0, "ffmpeg processes run at once (default: one per CPU)")
 	covWindow := fs.Duration("coverage-window", 48*time.Hour, "hours exported in /metrics: those within this long of now")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -101,7 +110,22 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(newCoverageMetrics(store, sel, *covWindow, clock, log))
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
-	api := archive.NewHandler(store, archive.HandlerConfig{Logger: log, LiveHoldback: *holdback, Selector: sel})
+	if *exportDir != "" {
+		if st, err := os.Stat(*exportDir); err != nil || !st.IsDir() {
+			return usageError{fmt.Errorf("-export-dir %s is not a folder", *exportDir)}
+		}
+	}
+	hcfg := archive.HandlerConfig{Logger: log, LiveHoldback: *holdback, Selector: sel, ExportDir: *exportDir}
+	tools, err := media.New(ctx, media.Config{FFmpeg: *ffmpeg, MaxProcesses: *mediaProcs, Logger: log})
+	if err != nil {
+		// Everything else is served as usual.
+		log.Warn("no media tools: cuts other than rough, frames, waveforms and exports answer 501", "err", err)
+	} else {
+		defer tools.Close()
+		hcfg.Media = tools
+		log.Info("media tools", "ffmpeg", tools.Version())
+	}
+	api := archive.NewHandler(store, hcfg)
 	srv := &http.Server{
 		// Not a ServeMux in front of the archive's handler: it would
 		// redirect unclean paths that the handler refuses.
@@ -139,6 +163,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		srv.Close()
 	}
 	<-errc
+	if tools != nil {
+		// No ffmpeg outlives the server.
+		tools.Close()
+	}
 	log.Info("stopped")
 	return nil
 }
