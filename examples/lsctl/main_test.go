@@ -130,7 +130,9 @@ func TestAgainstLiquidsoap(t *testing.T) {
 	case <-time.After(90 * time.Second):
 		t.Fatal("liquidsoap did not start")
 	}
-	sock := []string{"-socket", st.Socket}
+	// The test pins output formats, not latency: a loaded machine may take
+	// longer than the 5 s default to answer a push.
+	sock := []string{"-socket", st.Socket, "-timeout", "60s"}
 	call := func(args ...string) string {
 		t.Helper()
 		stdout, stderr, code := lsctl(t, append(sock, args...)...)
