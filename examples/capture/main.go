@@ -350,7 +350,7 @@ loop:
 			// buffer: the stop's grace gives them their last chance.
 			drainEnd = clock.Now().Add(demoDrain)
 		case <-drain:
-			if drained(recs) || !clock.Now().Before(drainEnd) {
+			if drained(recs) || stuck(recs) || !clock.Now().Before(drainEnd) {
 				break loop
 			}
 			poll.Reset(time.Second)
@@ -401,6 +401,19 @@ loop:
 		}
 	}
 	return nil
+}
+
+// stuck reports whether every download is done but the store refuses the
+// buffered segments: waiting longer than the stop's grace is no use.
+func stuck(recs []*hls.Recorder) bool {
+	for _, r := range recs {
+		st := r.Status()
+		t := st.Total()
+		if st.State == hls.Recording || t.InFlight > 0 || t.Queued > 0 || (t.Buffered > 0 && !st.Store.Failing) {
+			return false
+		}
+	}
+	return true
 }
 
 // demoDrain bounds the wait for a finished demo stream's last segments.
