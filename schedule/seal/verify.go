@@ -127,16 +127,26 @@ func (v *verifier) run(ctx context.Context) error {
 		if len(seals) == 0 {
 			break
 		}
-		// The logs these seals name, and any between them.
-		var logSeals []schedule.Seal
+		// The rows from the last sealed entry to this page's last: every
+		// one must be sealed, in order.
+		maxLog := v.lastLog
+		for _, s := range seals {
+			if s.Kind == schedule.SealLog && s.LogID > maxLog {
+				maxLog = s.LogID
+			}
+		}
+		rows, err := v.cfg.Store.Logs(ctx, schedule.LogFilter{StationID: v.cfg.StationID, AfterID: v.lastLog, BeforeID: maxLog + 1})
+		if err != nil {
+			return err
+		}
+		next := 0 // the first row not yet matched with a seal
 		for _, s := range seals {
 			seq++
 			if s.Seq != seq {
 				v.fail(&Break{Problem: Removed, Seq: seq, Detail: fmt.Sprintf("seal %d is missing: the next is %d", seq, s.Seq)})
 				return nil
 			}
-			want := link(prev, s.Body)
-			if want != s.Link {
+			if link(prev, s.Body) != s.Link {
 				v.fail(&Break{Problem: Edited, Seq: s.Seq, LogID: s.LogID, Detail: "the seal's link does not follow from the one before and its body: the chain was rewritten"})
 				return nil
 			}
@@ -148,12 +158,22 @@ func (v *verifier) run(ctx context.Context) error {
 					v.fail(&Break{Problem: Reordered, Seq: s.Seq, LogID: s.LogID, Detail: fmt.Sprintf("sealed after entry %d", v.lastLog)})
 					return nil
 				}
-				if b := v.checkLogs(ctx, v.lastLog, s.LogID); b != nil || ctx.Err() != nil {
-					v.fail(b)
-					return ctx.Err()
+				if next < len(rows) && rows[next].ID < s.LogID {
+					l := rows[next]
+					v.fail(&Break{Problem: Inserted, LogID: l.ID, Detail: fmt.Sprintf("%s at %s is between sealed entries %d and %d but was never sealed", l.Type, stamp(l.Date), v.lastLog, s.LogID)})
+					return nil
+				}
+				var row *schedule.Log
+				if next < len(rows) && rows[next].ID == s.LogID {
+					row = &rows[next]
+					next++
 				}
 				v.lastLog = s.LogID
-				logSeals = append(logSeals, s)
+				b, err := v.checkEntry(ctx, s, row)
+				if err != nil || b != nil {
+					v.fail(b)
+					return err
+				}
 			case schedule.SealCite:
 				b, err := v.checkCitation(ctx, s)
 				if err != nil {
@@ -168,10 +188,6 @@ func (v *verifier) run(ctx context.Context) error {
 				return nil
 			}
 		}
-		if b, err := v.checkEntries(ctx, logSeals); err != nil || b != nil {
-			v.fail(b)
-			return err
-		}
 	}
 	v.res.Head = hex.EncodeToString(prev[:])
 	// What came after the last seal: unsealed entries of the period.
@@ -185,53 +201,27 @@ func (v *verifier) run(ctx context.Context) error {
 	return nil
 }
 
-// checkLogs looks for rows between two sealed entries: there must be
-// none.
-func (v *verifier) checkLogs(ctx context.Context, after, next int64) *Break {
-	logs, err := v.cfg.Store.Logs(ctx, schedule.LogFilter{StationID: v.cfg.StationID, AfterID: after, BeforeID: next, Limit: 1})
-	if err != nil {
-		return &Break{Problem: Removed, LogID: next, Detail: "cannot read the log: " + err.Error()}
+// checkEntry compares a sealed entry of the period with its row (nil: the
+// row is gone).
+func (v *verifier) checkEntry(ctx context.Context, s schedule.Seal, row *schedule.Log) (*Break, error) {
+	var sealed Entry
+	if err := json.Unmarshal(s.Body, &sealed); err != nil {
+		return &Break{Problem: Edited, Seq: s.Seq, LogID: s.LogID, Detail: "the sealed body is not an entry"}, nil
 	}
-	if len(logs) > 0 {
-		return &Break{Problem: Inserted, LogID: logs[0].ID, Detail: fmt.Sprintf("%s at %s is between sealed entries %d and %d but was never sealed", logs[0].Type, stamp(logs[0].Date), after, next)}
-	}
-	return nil
-}
-
-// checkEntries compares sealed entries of the period with their rows.
-func (v *verifier) checkEntries(ctx context.Context, seals []schedule.Seal) (*Break, error) {
-	if len(seals) == 0 {
+	t, _ := time.Parse(time.RFC3339Nano, sealed.Date)
+	if !v.inRange(t) {
 		return nil, nil
 	}
-	logs, err := v.cfg.Store.Logs(ctx, schedule.LogFilter{StationID: v.cfg.StationID, AfterID: seals[0].LogID - 1, BeforeID: seals[len(seals)-1].LogID + 1})
+	v.res.Entries++
+	if row == nil {
+		return &Break{Problem: Removed, Seq: s.Seq, LogID: s.LogID, Detail: fmt.Sprintf("the %s entry of %s (%s) was deleted", sealed.Type, sealed.Date, describe(sealed))}, nil
+	}
+	now, err := entryOf(ctx, v.st, *row)
 	if err != nil {
 		return nil, err
 	}
-	rows := map[int64]schedule.Log{}
-	for _, l := range logs {
-		rows[l.ID] = l
-	}
-	for _, s := range seals {
-		var sealed Entry
-		if err := json.Unmarshal(s.Body, &sealed); err != nil {
-			return &Break{Problem: Edited, Seq: s.Seq, LogID: s.LogID, Detail: "the sealed body is not an entry"}, nil
-		}
-		t, _ := time.Parse(time.RFC3339Nano, sealed.Date)
-		if !v.inRange(t) {
-			continue
-		}
-		v.res.Entries++
-		l, ok := rows[s.LogID]
-		if !ok {
-			return &Break{Problem: Removed, Seq: s.Seq, LogID: s.LogID, Detail: fmt.Sprintf("the %s entry of %s (%s) was deleted", sealed.Type, sealed.Date, describe(sealed))}, nil
-		}
-		now, err := entryOf(ctx, v.st, l)
-		if err != nil {
-			return nil, err
-		}
-		if b := encode(now); !bytes.Equal(b, s.Body) {
-			return &Break{Problem: Edited, Seq: s.Seq, LogID: s.LogID, Detail: diff(sealed, now)}, nil
-		}
+	if b := encode(now); !bytes.Equal(b, s.Body) {
+		return &Break{Problem: Edited, Seq: s.Seq, LogID: s.LogID, Detail: diff(sealed, now)}, nil
 	}
 	return nil, nil
 }
