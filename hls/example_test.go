@@ -13,12 +13,12 @@ import (
 )
 
 // A Recorder keeps two variants of a live stream in an archive. The origin
-// here has published three segments and ended the stream.
+// here has published three segments and ended the stream. Origin and
+// Recorder share one clock, as the data is dated by it; it never needs to
+// move here, since nothing fails.
 func ExampleRecorder_Run() {
-	origin, _ := hlstest.New(hlstest.Config{
-		Window: 3,
-		Clock:  airkeep.NewFakeClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)),
-	})
+	clock := airkeep.NewFakeClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	origin, _ := hlstest.New(hlstest.Config{Window: 3, Clock: clock})
 	origin.Finish() // three segments, then EXT-X-ENDLIST
 	srv := httptest.NewServer(origin.Handler())
 	defer srv.Close()
@@ -32,6 +32,7 @@ func ExampleRecorder_Run() {
 		URL:      srv.URL + hlstest.MasterPath("demo"),
 		Variants: []string{"source", "480p"},
 		Store:    store,
+		Clock:    clock,
 		OnEvent: func(e hls.Event) {
 			if e.Kind == hls.EventSegment {
 				stored <- struct{}{}
