@@ -40,13 +40,26 @@
 //	b, err := archive.NewBackfiller(store, archive.BackfillConfig{Peers: []string{"http://node2:8000"}})
 //	err = b.Run(ctx) // until ctx ends; Pass makes one pass
 //
+// Coverage reports what each hour holds, with the quantities of
+// wubloader's segment_coverage (segment counts, raw and editable coverage,
+// holes, overlaps), and draws wubloader's coverage map; the Handler serves
+// it at /coverage/. Prune deletes whole old hours for retention, on the
+// Remover rung, never leaving an hour half there:
+//
+//	rep, err := sel.Coverage(ctx, "radio", "source", t1, t2) // rep.Hours, rep.Total(), rep.Map()
+//	res, err := archive.Prune(ctx, store, archive.PruneConfig{Cutoff: now.Add(-720 * time.Hour)})
+//
+// A DirStore or an s3store keeps a summary of each closed hour's listing
+// beside it, hidden, so that a new process does not list closed hours
+// again; a summary is never trusted over the hour it describes.
+//
 // airkeep parses names more strictly than wubloader: every component is
 // validated, so a name from a peer or a foreign file can never climb out of
 // the archive, and a name that does not parse is skipped and reported
 // (Listing.Bad, Stats.BadNames), never fatal. Verify re-hashes a whole store.
 //
 // Errors: sentinels for what callers branch on (ErrNotFound, ErrHoles,
-// ErrClosed), typed errors for bad input (*NameError, *RangeError,
+// ErrClosed, ErrCutoff), typed errors for bad input (*NameError, *RangeError, *CutoffError,
 // *HolesError, and *ConfigError, which keeps its cause for errors.Is and
 // errors.As). What a Backfiller or Verify meets along the way is reported
 // as events with a kind (BackfillKind, ProblemKind), not returned.
