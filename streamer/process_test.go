@@ -211,9 +211,15 @@ func TestProcessStartFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p, err := NewProcess(tt.cfg(shortDir(t)))
+			cfg := tt.cfg(shortDir(t))
+			// What is tested is how a start fails, not how fast: on a
+			// loaded machine Liquidsoap can take over a minute to load its
+			// library before it refuses the script, so the readiness
+			// bound (60s by default) must not be what ends the run.
+			cfg.ReadyTimeout = 4 * time.Minute
+			p, err := NewProcess(cfg)
 			require.NoError(t, err)
-			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
 			err = p.Run(ctx)
 			var pe *ProcessError
