@@ -11,9 +11,11 @@
 // files to play) and Tracks (music inside them, for royalty reports); the
 // monitor writes Logs.
 //
-// The three steps a station runs:
+// The steps a station runs:
 //
 //	store, _ := sqlitestore.New(ctx, sqlitestore.Config{Path: "station.db"})
+//	// 0. Sync the station's definition (idempotent; what it no longer holds is retired).
+//	synced, _ := schedule.SyncStation(ctx, store, schedule.SyncRequest{Station: st, Programs: defs, Now: now})
 //	// 1. Materialize the coming weeks (idempotent: run it daily).
 //	rep, _ := schedule.Generate(ctx, store, schedule.GenerateRequest{StationID: st.ID, From: now, To: now.AddDate(0, 0, 28)})
 //	// rep.Conflicts lists overlapping diffusions.
@@ -23,6 +25,9 @@
 //	// 3. Report what aired.
 //	schedule.ExportAsRunCSV(ctx, w, store, st, from, to)
 //	now, _ := schedule.NowPlaying(ctx, store, st.ID, time.Now())
+//	// 4. Prove it: scheduled, as-run and recorded, side by side (the
+//	// recording comes in through a Coverage function, from the archive).
+//	proof, _ := schedule.BuildProof(ctx, store, schedule.ProofRequest{Station: st, From: from, To: to, Now: now, Coverage: cov})
 //
 // Time. Instants are stored in UTC. A schedule's occurrences are computed
 // afresh from its local date and time in its zone; a start in a
