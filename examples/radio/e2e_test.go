@@ -102,12 +102,15 @@ func TestStationEndToEnd(t *testing.T) {
 	})
 	second := func(n int) []time.Duration { return []time.Duration{time.Duration(n) * time.Second} }
 	pulse := tone{Freqs: []float64{660}, Pulse: 500 * time.Millisecond}
+	// Liquidsoap takes 1.5 to 15 s to become ready on a loaded machine:
+	// alpha starts 20 s in, and echo 26 s after delta so that the restart
+	// of radio run between them has as long again.
 	shows := []demoShow{
-		{Slug: "alpha", Title: `Alpha <b>"A"</b> & co`, At: 10 * time.Second, Parts: second(4), Tone: pulse},
-		{Slug: "bravo", Title: "Bravo", At: 16 * time.Second, Parts: second(4), Tone: pulse},
-		{Slug: "charlie", Title: "Charlie", At: 22 * time.Second, Parts: []time.Duration{2 * time.Second, 2 * time.Second}, Tone: pulse},
-		{Slug: "delta", Title: "Delta", At: 29 * time.Second, Parts: []time.Duration{6 * time.Second, 6 * time.Second}, Tone: pulse},
-		{Slug: "echo", Title: "Echo", At: 48 * time.Second, Parts: []time.Duration{6 * time.Second, 6 * time.Second}, Tone: pulse},
+		{Slug: "alpha", Title: `Alpha <b>"A"</b> & co`, At: 20 * time.Second, Parts: second(4), Tone: pulse},
+		{Slug: "bravo", Title: "Bravo", At: 26 * time.Second, Parts: second(4), Tone: pulse},
+		{Slug: "charlie", Title: "Charlie", At: 32 * time.Second, Parts: []time.Duration{2 * time.Second, 2 * time.Second}, Tone: pulse},
+		{Slug: "delta", Title: "Delta", At: 39 * time.Second, Parts: []time.Duration{6 * time.Second, 6 * time.Second}, Tone: pulse},
+		{Slug: "echo", Title: "Echo", At: 65 * time.Second, Parts: []time.Duration{6 * time.Second, 6 * time.Second}, Tone: pulse},
 	}
 	t0 := time.Now().Truncate(time.Second).Add(time.Second)
 	// CI runs as root, where Liquidsoap refuses to start unless told.
