@@ -718,6 +718,7 @@ func (d *DirStore) CleanTemp(ctx context.Context, maxAge time.Duration, now time
 			if err := d.finishRemovals(s, v); err != nil {
 				return removed, err
 			}
+			removed += d.cleanSummaryTemps(s, v, maxAge, now)
 			hours, err := d.Hours(ctx, s, v)
 			if err != nil {
 				return removed, err
@@ -735,6 +736,31 @@ func (d *DirStore) CleanTemp(ctx context.Context, maxAge time.Duration, now time
 		}
 	}
 	return removed, nil
+}
+
+// cleanSummaryTemps removes the temporary files of hour summaries (written
+// in the variant's folder) that a crash left, older than maxAge.
+func (d *DirStore) cleanSummaryTemps(stream, variant string, maxAge time.Duration, now time.Time) int {
+	dir := filepath.Join(d.root, stream, variant)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	removed := 0
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, tempPrefix) || !strings.HasSuffix(name, tempSuffix) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() || now.Sub(info.ModTime()) < maxAge {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, name)) == nil {
+			removed++
+		}
+	}
+	return removed
 }
 
 func (d *DirStore) cleanHour(stream, variant, hour string, maxAge time.Duration, now time.Time) (int, error) {

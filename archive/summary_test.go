@@ -106,3 +106,20 @@ func TestHourSummariesOff(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
 }
+
+// A summary's temporary file that a crash left is swept by CleanTemp.
+func TestHourSummaryTempCleaned(t *testing.T) {
+	root := t.TempDir()
+	d, err := archive.NewDirStore(archive.DirConfig{Root: root, NoSync: true})
+	require.NoError(t, err)
+	cov{0, 2, archive.Full, 0}.put(t, d, 0)
+	stale := filepath.Join(root, "s", "v", ".airkeep-123.tmp")
+	require.NoError(t, os.WriteFile(stale, []byte("half a summary"), 0o644))
+	old := time.Now().Add(-2 * time.Hour)
+	require.NoError(t, os.Chtimes(stale, old, old))
+	n, err := d.CleanTemp(t.Context(), time.Hour, time.Now())
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	_, err = os.Stat(stale)
+	require.ErrorIs(t, err, os.ErrNotExist)
+}
