@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"github.com/airkeep/airkeep/internal/testtool"
+	"github.com/airkeep/airkeep/streamer"
 	"io"
 	"log/slog"
 	"net/http"
@@ -91,7 +92,7 @@ func (tr *testRun) get(t *testing.T, path string) (*http.Response, []byte) {
 // a real browser, the API, and the proof against the station's own
 // recording.
 func TestStationEndToEnd(t *testing.T) {
-	testtool.Require(t, "liquidsoap")
+	bin := testtool.Require(t, "liquidsoap")
 	dir := t.TempDir()
 	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -100,19 +101,31 @@ func TestStationEndToEnd(t *testing.T) {
 			t.Logf("logs:\n%s", logs)
 		}
 	})
-	second := func(n int) []time.Duration { return []time.Duration{time.Duration(n) * time.Second} }
 	pulse := tone{Freqs: []float64{660}, Pulse: 500 * time.Millisecond}
-	// Liquidsoap takes 1.5 to 15 s to become ready on a loaded machine:
-	// alpha starts 20 s in, and echo 26 s after delta so that the restart
-	// of radio run between them has as long again.
-	shows := []demoShow{
-		{Slug: "alpha", Title: `Alpha <b>"A"</b> & co`, At: 20 * time.Second, Parts: second(4), Tone: pulse},
-		{Slug: "bravo", Title: "Bravo", At: 26 * time.Second, Parts: second(4), Tone: pulse},
-		{Slug: "charlie", Title: "Charlie", At: 32 * time.Second, Parts: []time.Duration{2 * time.Second, 2 * time.Second}, Tone: pulse},
-		{Slug: "delta", Title: "Delta", At: 39 * time.Second, Parts: []time.Duration{6 * time.Second, 6 * time.Second}, Tone: pulse},
-		{Slug: "echo", Title: "Echo", At: 65 * time.Second, Parts: []time.Duration{6 * time.Second, 6 * time.Second}, Tone: pulse},
+	// What a loaded machine slows most is Liquidsoap's start-up (loading
+	// its library, checking the script), so the timeline and the wait for
+	// a restart follow what a start takes here now: the test measures the
+	// station, not the machine.
+	startup := liquidsoapStartup(t, bin)
+	// The timeline stretches with the machine: a show must outlast a
+	// start of Liquidsoap (delta's and echo's first parts see one) and
+	// the checks made while it plays (alpha's: the API and a browser).
+	// On an idle machine k is 1 and the timeline is the one written here.
+	k := max(1, startup.Seconds()/6)
+	at := func(secs float64) time.Duration {
+		return time.Duration(secs * k * float64(time.Second)).Round(time.Second)
 	}
-	t0 := time.Now().Truncate(time.Second).Add(time.Second)
+	second := func(n int) []time.Duration { return []time.Duration{at(float64(n))} }
+	shows := []demoShow{
+		{Slug: "alpha", Title: `Alpha <b>"A"</b> & co`, At: at(10), Parts: second(4), Tone: pulse},
+		{Slug: "bravo", Title: "Bravo", At: at(16), Parts: second(4), Tone: pulse},
+		{Slug: "charlie", Title: "Charlie", At: at(22), Parts: []time.Duration{at(2), at(2)}, Tone: pulse},
+		{Slug: "delta", Title: "Delta", At: at(29), Parts: []time.Duration{at(6), at(6)}, Tone: pulse},
+		{Slug: "echo", Title: "Echo", At: at(48), Parts: []time.Duration{at(6), at(6)}, Tone: pulse},
+	}
+	// Writing the station's sounds and importing them, before the run
+	// starts, slow down with the machine too.
+	t0 := time.Now().Truncate(time.Second).Add(time.Second + startup)
 	// CI runs as root, where Liquidsoap refuses to start unless told.
 	ds, err := writeDemoStation(dir, t0, shows, 30*time.Second, os.Geteuid() == 0)
 	require.NoError(t, err)
@@ -188,7 +201,8 @@ func TestStationEndToEnd(t *testing.T) {
 	pid := run2.r.proc.PID()
 	require.NotZero(t, pid)
 	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
-	require.Eventually(t, func() bool { return onAir(part("echo", 2)) }, deadline("echo", 20*time.Second), 200*time.Millisecond,
+	// The restart is a whole start of Liquidsoap.
+	require.Eventually(t, func() bool { return onAir(part("echo", 2)) }, deadline("echo", 20*time.Second+startup), 200*time.Millisecond,
 		"echo's second part never aired after Liquidsoap was killed")
 	require.Equal(t, 2, run2.r.proc.Starts())
 	require.Equal(t, 2, run2.r.capture.status().Starts, "a recorder per Liquidsoap process")
@@ -303,6 +317,20 @@ func TestStationEndToEnd(t *testing.T) {
 	require.Equal(t, 5, sum.Due)
 	require.Equal(t, 4, sum.Aired)
 	require.GreaterOrEqual(t, sum.Flagged, 1)
+}
+
+// liquidsoapStartup is what a start of Liquidsoap may take on this machine
+// now: twice what a check of a small station takes.
+func liquidsoapStartup(t *testing.T, bin string) time.Duration {
+	t.Helper()
+	st := &streamer.Station{Name: "lead", Socket: filepath.Join(t.TempDir(), "s.sock"), Dummy: true, AllowRoot: os.Geteuid() == 0}
+	script, err := st.Script()
+	require.NoError(t, err)
+	start := time.Now()
+	require.NoError(t, streamer.Check(t.Context(), bin, script))
+	d := 2 * time.Since(start)
+	t.Logf("liquidsoap checks a station in %v: a start may take %v", (d / 2).Round(time.Millisecond), d.Round(time.Second))
+	return d
 }
 
 // waitUntil waits for an instant of the real timeline the station runs on.
