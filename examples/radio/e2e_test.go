@@ -111,7 +111,7 @@ func TestStationEndToEnd(t *testing.T) {
 	// start of Liquidsoap (delta's and echo's first parts see one) and
 	// the checks made while it plays (alpha's: the API and a browser).
 	// On an idle machine k is 1 and the timeline is the one written here.
-	k := max(1, startup.Seconds()/6)
+	k := max(1, startup.Seconds()/4)
 	at := func(secs float64) time.Duration {
 		return time.Duration(secs * k * float64(time.Second)).Round(time.Second)
 	}
