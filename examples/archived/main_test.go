@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -51,6 +52,36 @@ func TestBadFlags(t *testing.T) {
 	var ue usageError
 	require.ErrorAs(t, run(context.Background(), nil, io.Discard, nil), &ue)
 	require.ErrorAs(t, run(context.Background(), []string{"-nope"}, io.Discard, nil), &ue)
+	require.ErrorAs(t, run(context.Background(), []string{"-dir", t.TempDir(), "-export-dir", filepath.Join(t.TempDir(), "absent")}, io.Discard, nil), &ue)
+}
+
+// Without ffmpeg the node serves as before and answers 501 for what
+// needs it.
+func TestWithoutFFmpeg(t *testing.T) {
+	dir := t.TempDir()
+	store, err := archive.NewDirStore(archive.DirConfig{Root: dir})
+	require.NoError(t, err)
+	archivetest.Write(t, store, archive.Segment{Stream: "radio", Variant: "source", Start: time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC), Duration: 2}, archive.Full, []byte("bytes"))
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-dir", dir, "-listen", "127.0.0.1:0", "-ffmpeg", filepath.Join(dir, "no-ffmpeg")}, io.Discard, ready)
+	}()
+	addr := <-ready
+	for path, want := range map[string]int{
+		"/files": 200,
+		"/frame/radio/source.png?timestamp=2026-11-23T14:00:01Z":                             501,
+		"/cut/radio/source.ts?type=fast&start=2026-11-23T14:00:00Z&end=2026-11-23T14:00:01Z": 501,
+		"/cut/radio/source.ts?start=2026-11-23T14:00:00Z&end=2026-11-23T14:00:01Z":           200,
+	} {
+		resp, err := http.Get("http://" + addr + path)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, want, resp.StatusCode, path)
+	}
+	cancel()
+	require.NoError(t, <-done)
 }
 
 func TestMetrics(t *testing.T) {
