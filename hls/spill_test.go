@@ -190,7 +190,12 @@ func TestSpillBufferDropsOldestFirst(t *testing.T) {
 			require.Equal(t, "spill buffer full", e.Reason)
 		}
 		// The oldest were dropped: per variant, the lost segments come before
-		// every segment stored after the first of them.
+		// every segment stored after the first of them. The one exception is
+		// the segment probing the failing store when the buffer overflowed:
+		// a segment being written is not dropped, and while the store fails
+		// only one is written at a time, so at most one, in all, is stored
+		// among the lost.
+		probes := 0
 		for _, variant := range []string{"source", "480p"} {
 			var first, last time.Time
 			for _, e := range lost {
@@ -217,7 +222,11 @@ func TestSpillBufferDropsOldestFirst(t *testing.T) {
 				require.NoError(t, err)
 				for _, e := range l.Segments {
 					if !e.Start.Before(first) {
-						require.True(t, e.Start.After(last), "%s stored between lost segments %s and %s", e.Name(), first, last)
+						if !e.Start.After(last) {
+							probes++
+							require.LessOrEqual(t, probes, 1, "%s stored between lost segments %s and %s, besides the probe", e.Name(), first, last)
+							continue
+						}
 						after++
 					}
 				}
