@@ -19,6 +19,25 @@
 // holding "#{", which Liquidsoap evaluates as code in any string literal,
 // are refused, and passwords travel in the environment, not the script.
 //
+// # On-air safety
+//
+// Station.DeadAir watches every source and the final output for silence:
+// a silent source is skipped (blank.strip) and an emergency playlist covers
+// it; Station.Jingles plays station IDs between music tracks, every N
+// tracks or after given seconds of the hour; Station.Crossfade fades music
+// tracks into each other; Live.Slots opens the harbor only to the
+// credentials the controller sets for the current slot (OpenLive,
+// CloseLive, which also disconnects the client). The script keeps an event
+// log of what happened on air (silence starting and ending, with its true
+// start; tracks, jingles, emergency tracks; live connections, refusals and
+// metadata); Controller.Watch hands each AirEvent over once, and an
+// AirRestart when Liquidsoap restarted, so that a consumer closes what was
+// open.
+//
+//	go ctl.Watch(ctx, streamer.WatchConfig{}, func(e streamer.AirEvent) {
+//		if e.Kind == streamer.AirBlankStart { alert(e.Source(), e.Time) }
+//	})
+//
 // # Running it
 //
 //	st := &streamer.Station{

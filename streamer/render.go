@@ -34,6 +34,12 @@ type scriptView struct {
 	Archive            *archiveView
 	HLS                *hlsView
 	Dummy              bool
+	DeadAir            *deadAirView
+	Jingles            *jinglesView
+	Crossfade          string // seconds as a float literal, or ""
+	Chain              []string
+	// JingleWindow and JingleExpiry are constants the template needs.
+	JingleWindow, JingleExpiry int
 }
 
 type playlistView struct{ ID, Mode, Path string }
@@ -42,6 +48,7 @@ type liveView struct {
 	ID, Mount, Env string
 	Buffer         string // ", buffer=…, max=…" or ""
 	Port           int
+	Slots          bool
 }
 
 type icecastView struct {

@@ -67,6 +67,58 @@ type Station struct {
 	// Dummy adds output.dummy, which plays the station to nowhere: the
 	// output for tests and for stations whose outputs are all optional.
 	Dummy bool
+	// DeadAir, when set, watches every source and the final output for
+	// silence, skips a silent source and puts an emergency playlist on
+	// air while one lasts (see DeadAir).
+	DeadAir *DeadAir
+	// Jingles, when set, plays station IDs between music tracks.
+	Jingles *Jingles
+	// Crossfade is the length of the crossfade between music tracks
+	// (playlists and jingles). 0 means none. A diffusion pushed into the
+	// dealer and the live input always start clean.
+	Crossfade time.Duration
+}
+
+// DeadAir configures silence detection. The live input, the dealer and the
+// music branch each pass through blank.strip: a source silent for Duration
+// stops being available (Liquidsoap keeps reading it, so a silent stretch
+// of a scheduled sound passes in real time) and the fallback moves on; the
+// final output passes through blank.detect. While the live input or the
+// dealer is skipped for silence, Emergency takes the air rather than the
+// music; it also plays when the music is silent. Each silent stretch is
+// reported as a pair of events (AirBlankStart, AirBlankEnd) whose
+// times are when the silence really began and ended.
+type DeadAir struct {
+	// Threshold is the level, in dBFS, under which audio counts as
+	// silence. 0 means -40; otherwise -90 to -10.
+	Threshold float64
+	// Duration is how long silence lasts before it is dead air. 0 means
+	// 10s; otherwise 1s to 10m, in tenths of a second.
+	Duration time.Duration
+	// Emergency is an absolute path to an .m3u file or a directory of
+	// sounds to play during dead air. "" means none: the music, or
+	// blank(), follows a silent source.
+	Emergency string
+}
+
+// Jingles plays a folder of station IDs in the music branch only, at the
+// boundary between two music tracks: never into a diffusion or a live
+// show, which sit above the music in the fallback. Each jingle that takes
+// the air is reported as an AirJingle.
+type Jingles struct {
+	// ID is the jingle playlist's source id. "" means "jingles".
+	ID string
+	// Path is an absolute path to an .m3u file or a directory. Required.
+	Path string
+	// Every plays one jingle after every Every music tracks. 0 means
+	// never.
+	Every int
+	// At are offsets into each hour (whole seconds under 1h, such as 0 for
+	// the top of the hour) after which the next boundary between music
+	// tracks gets a jingle, in the Liquidsoap process's local time. A
+	// jingle still due 5 minutes later (the music was off the air) is
+	// dropped. At least one of Every and At is required.
+	At []time.Duration
 }
 
 // Playlist is a music source: playlist() over an .m3u file or a directory,
@@ -102,6 +154,12 @@ type Live struct {
 	// (room for crossfades); a short one goes on air sooner but breaks up
 	// on a poor link.
 	Buffer time.Duration
+	// Slots makes the harbor accept a source client only while a slot is
+	// open, with that slot's user and password: Controller.OpenLive opens
+	// one, Controller.CloseLive closes it and disconnects the client.
+	// Password is then not used. Every attempt is reported
+	// (AirLiveAccept, AirLiveRefuse).
+	Slots bool
 }
 
 // Codec names an encoder the script can use.
@@ -239,7 +297,7 @@ func (s *Station) ClientConfig() ClientConfig {
 // running the script by hand needs them too.
 func (s *Station) Env() []string {
 	var env []string
-	if s.Live != nil {
+	if s.Live != nil && !s.Live.Slots {
 		env = append(env, secretEnv(s.LiveID())+"="+s.Live.Password)
 	}
 	for i, ic := range s.Icecast {
@@ -299,13 +357,14 @@ var reservedIDs = map[string]bool{
 // layout validates the station and resolves defaults into a view the
 // template renders.
 func (s *Station) layout() (*scriptView, error) {
-	v := &scriptView{AllowRoot: s.AllowRoot, LogLevel: s.LogLevel, Volume: s.Volume, Dummy: s.Dummy}
+	v := &scriptView{AllowRoot: s.AllowRoot, LogLevel: s.LogLevel, Volume: s.Volume, Dummy: s.Dummy,
+		JingleWindow: jingleWindow, JingleExpiry: jingleExpiry}
 	ids := map[string]string{} // id → field, for duplicates
 	useID := func(field, id string) error {
 		if !validID(id) {
 			return &ConfigError{Field: field, Value: id, Reason: "want [a-z][a-z0-9_]*"}
 		}
-		if reservedIDs[id] {
+		if reservedIDs[id] || strings.HasPrefix(id, "airkeep_") {
 			return &ConfigError{Field: field, Value: id, Reason: "reserved by Liquidsoap or airkeep"}
 		}
 		if other, dup := ids[id]; dup {
@@ -428,10 +487,17 @@ func (s *Station) layout() (*scriptView, error) {
 		if lv.Mount, err = str("Live.Mount", mount); err != nil {
 			return nil, err
 		}
-		if err := checkSecret("Live.Password", l.Password); err != nil {
-			return nil, err
+		lv.Slots = l.Slots
+		if !l.Slots {
+			if err := checkSecret("Live.Password", l.Password); err != nil {
+				return nil, err
+			}
 		}
 		v.Live = lv
+	}
+
+	if err := s.layoutSafety(v, useID, path); err != nil {
+		return nil, err
 	}
 
 	for i, ic := range s.Icecast {

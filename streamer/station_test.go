@@ -63,6 +63,30 @@ func TestStationValidate(t *testing.T) {
 		}, field: "HLS.Streams[0].Format.Codec"},
 		{name: "hls stream name", edit: func(s *Station) { s.HLS = &HLS{Dir: "/srv/hls", Streams: []HLSStream{{Name: "A"}}} }, field: "HLS.Streams[0].Name"},
 		{name: "no output", edit: func(s *Station) { s.Dummy = false }, field: "Dummy"},
+		{name: "reserved prefix", edit: func(s *Station) { s.Dealer = "airkeep_x" }, field: "Dealer"},
+		{name: "dead air threshold high", edit: func(s *Station) { s.DeadAir = &DeadAir{Threshold: -5} }, field: "DeadAir.Threshold"},
+		{name: "dead air threshold low", edit: func(s *Station) { s.DeadAir = &DeadAir{Threshold: -120} }, field: "DeadAir.Threshold"},
+		{name: "dead air short", edit: func(s *Station) { s.DeadAir = &DeadAir{Duration: 500 * time.Millisecond} }, field: "DeadAir.Duration"},
+		{name: "dead air long", edit: func(s *Station) { s.DeadAir = &DeadAir{Duration: time.Hour} }, field: "DeadAir.Duration"},
+		{name: "emergency relative", edit: func(s *Station) { s.DeadAir = &DeadAir{Emergency: "emergency"} }, field: "DeadAir.Emergency"},
+		{name: "emergency id taken", edit: func(s *Station) {
+			s.Playlists = []Playlist{{ID: "emergency", Path: "/e"}}
+			s.DeadAir = &DeadAir{Emergency: "/srv/e"}
+		}, field: "DeadAir.Emergency"},
+		{name: "jingles without music", edit: func(s *Station) { s.Jingles = &Jingles{Path: "/j", Every: 3} }, field: "Jingles"},
+		{name: "jingles without rule", edit: func(s *Station) {
+			s.Playlists = []Playlist{{ID: "m", Path: "/m"}}
+			s.Jingles = &Jingles{Path: "/j"}
+		}, field: "Jingles.Every"},
+		{name: "jingles path", edit: func(s *Station) {
+			s.Playlists = []Playlist{{ID: "m", Path: "/m"}}
+			s.Jingles = &Jingles{Every: 2}
+		}, field: "Jingles.Path"},
+		{name: "jingle at", edit: func(s *Station) {
+			s.Playlists = []Playlist{{ID: "m", Path: "/m"}}
+			s.Jingles = &Jingles{Path: "/j", At: []time.Duration{time.Hour}}
+		}, field: "Jingles.At[0]"},
+		{name: "crossfade", edit: func(s *Station) { s.Crossfade = time.Minute }, field: "Crossfade"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,6 +137,24 @@ func stationShapes(dir string) map[string]Station {
 			HLS: &HLS{Dir: dir + "/hls", Playlist: "radio.m3u8", SegmentDuration: 2 * time.Second, Segments: 5,
 				Streams: []HLSStream{{Name: "hi", Format: Format{Codec: AAC, Bitrate: 128}}, {Name: "lo", Format: Format{Codec: MP3, Bitrate: 64}}}},
 			Dummy: true,
+		},
+		"on air safety": {
+			Name: "Safe", Socket: dir + "/d.sock", Dummy: true, Crossfade: 2 * time.Second,
+			Playlists: []Playlist{{ID: "day", Path: dir + "/day.m3u"}, {ID: "night", Path: dir + "/night"}},
+			Live:      &Live{Port: 18237, Mount: "live", Slots: true, Buffer: time.Second},
+			DeadAir:   &DeadAir{Threshold: -50, Duration: 2500 * time.Millisecond, Emergency: dir + "/emergency"},
+			Jingles:   &Jingles{Path: dir + "/jingles", Every: 3, At: []time.Duration{0, 30 * time.Minute}},
+		},
+		"dead air only": {
+			Name: "Plain", Socket: dir + "/e.sock", Dummy: true, Volume: true,
+			Live:    &Live{Port: 18238, Mount: "live", Password: "p"},
+			DeadAir: &DeadAir{},
+		},
+		"timed jingles": {
+			Name: "Timed", Socket: dir + "/f.sock", Dummy: true,
+			Playlists: []Playlist{{ID: "music", Path: dir + "/music.m3u"}},
+			Jingles:   &Jingles{ID: "ids", Path: dir + "/ids.m3u", At: []time.Duration{15 * time.Minute}},
+			DeadAir:   &DeadAir{Emergency: dir + "/e.m3u"},
 		},
 	}
 }
