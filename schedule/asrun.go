@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -21,9 +23,10 @@ type AsRunEntry struct {
 	Event       LogType
 	// Start is when the event happened on air.
 	Start time.Time
-	// End is when the sound or track left the air: the start of what
-	// followed it, or its own end if that came first. Zero when unknown
-	// (still on air, or a START/CANCEL/MISSED event).
+	// End is when the sound, jingle or track left the air: the start of
+	// what followed it, or its own end if that came first; for dead air,
+	// when sound came back. Zero when unknown (still on air, or a
+	// START/CANCEL/MISSED event).
 	End    time.Time
 	Source string
 	URI    string
@@ -74,10 +77,40 @@ func AsRun(ctx context.Context, st AsRunStore, stationID int64, from, to time.Ti
 		progs: map[int64]Program{}, eps: map[int64]Episode{}}
 	out := make([]AsRunEntry, 0, len(logs))
 	parents := make([]int64, 0, len(logs)) // parent log id of each entry; 0 for sounds
+	ends := map[int64]Log{}                // dead-air end logs by the dead air they end
 	for _, l := range logs {
+		if l.Type == LogDeadAirEnd {
+			if _, ok := ends[l.ParentID]; !ok {
+				ends[l.ParentID] = l
+			}
+		}
+	}
+	for _, l := range logs {
+		if l.Type == LogDeadAirEnd && slices.ContainsFunc(logs, func(p Log) bool { return p.ID == l.ParentID }) {
+			continue // folded into its dead air below
+		}
 		e := AsRunEntry{LogID: l.ID, ParentLogID: l.ParentID, Event: l.Type, Start: l.Date, Source: l.Source, Comment: l.Comment, DiffusionID: l.DiffusionID}
-		if l.Type == LogOnAir && l.ParentID == 0 {
+		if (l.Type == LogOnAir && l.ParentID == 0) || l.Type == LogJingle {
 			e.URI, e.Comment = l.Comment, ""
+		}
+		if l.Type == LogDeadAir {
+			end, ok := ends[l.ID]
+			if !ok {
+				// Ended after the range, or not yet.
+				later, err := st.Logs(ctx, LogFilter{StationID: stationID, ParentID: l.ID, Types: []LogType{LogDeadAirEnd}, Limit: 1})
+				if err != nil {
+					return nil, fmt.Errorf("as-run: %w", err)
+				}
+				if len(later) > 0 {
+					end, ok = later[0], true
+				}
+			}
+			if ok {
+				e.End = end.Date
+				if end.Comment != "" {
+					e.Comment = strings.TrimPrefix(e.Comment+"; "+end.Comment, "; ")
+				}
+			}
 		}
 		if err := r.fill(&e, l); err != nil {
 			return nil, err
@@ -88,7 +121,7 @@ func AsRun(ctx context.Context, st AsRunStore, stationID int64, from, to time.Ti
 	// A sound ends when the next sound takes the air (whatever the
 	// source: there is one air), or at its own end if earlier; a track
 	// when the next track of its sound starts, or with its sound.
-	isSound := func(i int) bool { return out[i].Event == LogOnAir && parents[i] == 0 }
+	isSound := func(i int) bool { return (out[i].Event == LogOnAir || out[i].Event == LogJingle) && parents[i] == 0 }
 	byID := map[int64]int{}
 	next := -1
 	for i := len(out) - 1; i >= 0; i-- {
@@ -102,6 +135,20 @@ func AsRun(ctx context.Context, st AsRunStore, stationID int64, from, to time.Ti
 			closeAt(&out[i], after[0].Date)
 		}
 		next = i
+	}
+	// A STOP ends the last sound of its source before it (a live show's
+	// connection, cut at the end of its slot).
+	lastOf := map[string]int{}
+	for i := range out {
+		switch {
+		case isSound(i):
+			lastOf[out[i].Source] = i
+		case out[i].Event == LogStop:
+			if j, ok := lastOf[out[i].Source]; ok {
+				closeAt(&out[j], out[i].Start)
+				delete(lastOf, out[i].Source)
+			}
+		}
 	}
 	nextTrack := map[int64]int{} // parent -> index of the following track
 	for i := len(out) - 1; i >= 0; i-- {

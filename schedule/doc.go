@@ -51,6 +51,23 @@
 // Store composes them, and schedule/scheduletest is the conformance suite
 // any Store must pass.
 //
+// On-air safety. Air turns what the playout reports of its air (streamer's
+// Controller.Watch) into the as-run log: dead air as LogDeadAir and
+// LogDeadAirEnd (one as-run entry with start and end; a player restart
+// closes it with a comment), jingles as LogJingle, emergency sounds as
+// ON_AIR; it posts each dead-air start and end to an optional Webhook
+// (retried with backoff from Air.Run, never blocking Report), and runs the
+// live slots (LiveConfig): the harbor takes a live program's credentials
+// during its diffusion only, disconnects the client at its end, settles a
+// slot nobody came to MISSED after a grace time, and logs the live
+// source's titles as tracks of the diffusion.
+//
+//	air, _ := schedule.NewAir(schedule.AirConfig{Store: store, StationID: st.ID,
+//		Webhook: &schedule.Webhook{URL: "https://ops.example/dead-air"},
+//		Live: &schedule.LiveConfig{Store: store, Player: ctl, Programs: creds}})
+//	go air.Run(ctx)
+//	err := air.Report(ctx, schedule.AirEvent{Kind: schedule.DeadAirStart, Time: t, Source: "dealer"})
+//
 // A Sound's Duration is what ends it in the as-run log and tells the
 // monitor whether a cut sound must be pushed again; schedule/audio reads it
 // from the file (WAV, MP3, FLAC, Ogg Vorbis and Opus), with the tags that

@@ -241,6 +241,17 @@ const (
 	LogOther LogType = 4
 	// LogMissed: a diffusion ended without being started or cancelled.
 	LogMissed LogType = 5
+	// LogDeadAir: a stretch of silence began (Date: when the silence
+	// really began, before it was noticed). Source is what was silent:
+	// the live input, the dealer, the music, or "output" for the air
+	// itself. Its end is a LogDeadAirEnd whose ParentID is this log; the
+	// as-run report folds the two into one entry with start and end.
+	LogDeadAir LogType = 6
+	// LogDeadAirEnd: sound came back (or the player restarted, with a
+	// comment saying so). ParentID is the LogDeadAir it ends.
+	LogDeadAirEnd LogType = 7
+	// LogJingle: a station ID or jingle took the air. Comment is its URI.
+	LogJingle LogType = 8
 )
 
 func (t LogType) String() string {
@@ -257,6 +268,12 @@ func (t LogType) String() string {
 		return "other"
 	case LogMissed:
 		return "missed"
+	case LogDeadAir:
+		return "dead_air"
+	case LogDeadAirEnd:
+		return "dead_air_end"
+	case LogJingle:
+		return "jingle"
 	}
 	return fmt.Sprintf("LogType(%d)", int(t))
 }

@@ -95,12 +95,14 @@ func (l Log) Validate() error {
 	switch {
 	case l.StationID == 0:
 		return &FieldError{Type: "Log", Field: "StationID", Reason: "missing"}
-	case l.Type < LogStop || l.Type > LogMissed:
+	case l.Type < LogStop || l.Type > LogJingle:
 		return &FieldError{Type: "Log", Field: "Type", Reason: fmt.Sprintf("unknown type %d", int(l.Type))}
 	case l.Date.IsZero():
 		return &FieldError{Type: "Log", Field: "Date", Reason: "missing"}
 	case l.Type == LogStart:
 		return &FieldError{Type: "Log", Field: "Type", Reason: "START logs are written by BeginStart"}
+	case l.Type == LogDeadAirEnd && l.ParentID == 0:
+		return &FieldError{Type: "Log", Field: "ParentID", Reason: "a dead-air end needs its dead-air log"}
 	}
 	return nil
 }
