@@ -277,3 +277,30 @@ func TestLiveSlots(t *testing.T) {
 	}
 	require.Equal(t, []string{"Night Song / The DJ 08:03-08:07", "Dawn / The DJ 08:07-08:31"}, titles)
 }
+
+// TestLiveSlotPlayerRestart: Liquidsoap restarting during a live show
+// ends the connection in the log with a comment, and the slot's
+// credentials are given to the new process.
+func TestLiveSlotPlayerRestart(t *testing.T) {
+	r := newRig(t, t0, schedule.NewMemStore())
+	ctx := r.ctx
+	show := r.diffusion("night-live", t0, time.Hour)
+	player := &livePlayer{}
+	a := newAir(t, r, schedule.AirConfig{Live: &schedule.LiveConfig{Store: r.store, Player: player,
+		Programs: map[int64]schedule.LiveCredentials{show.ProgramID: {User: "nina", Password: "pw"}}}})
+	require.NoError(t, a.Tick(ctx))
+	require.Equal(t, []string{"open nina pw"}, player.took())
+	require.NoError(t, a.Report(ctx, schedule.AirEvent{Kind: schedule.LiveConnected, Time: t0.Add(time.Minute), ID: "1:1"}))
+	require.NoError(t, a.Report(ctx, schedule.AirEvent{Kind: schedule.DeadAirStart, Time: t0.Add(2 * time.Minute), Source: "live", ID: "1:2"}))
+	require.NoError(t, a.Report(ctx, schedule.AirEvent{Kind: schedule.PlayerRestarted, Time: t0.Add(3 * time.Minute)}))
+	r.clock.Set(t0.Add(3 * time.Minute))
+	require.NoError(t, a.Tick(ctx))
+	require.Equal(t, []string{"open nina pw"}, player.took(), "the new process gets the slot's credentials")
+	require.False(t, a.Stats().LiveOn)
+	require.Equal(t, []string{
+		"08:01:00 on_air live  (night-live)",
+		"08:02:00 dead_air live ",
+		"08:03:00 dead_air_end live closed at player restart",
+		"08:03:00 stop live closed at player restart (night-live)",
+	}, r.asRun(t0))
+}

@@ -88,6 +88,13 @@ type nowJSON struct {
 	Next       *diffusionJSON `json:"next"`
 	Liquidsoap playerJSON     `json:"liquidsoap"`
 	Recording  *recordJSON    `json:"recording,omitempty"`
+	// DeadAir lists the sources silent now.
+	DeadAir []deadAirJSON `json:"dead_air,omitempty"`
+}
+
+type deadAirJSON struct {
+	Source string `json:"source"`
+	Since  string `json:"since"`
 }
 
 type stationJSON struct {
@@ -187,6 +194,9 @@ func (r *runner) nowState(ctx context.Context, now time.Time) (nowJSON, error) {
 		out.OnAir = oa
 	}
 	out.Next = diff(np.Next, np.NextProgram, nil)
+	for _, d := range r.air.OpenDeadAir() {
+		out.DeadAir = append(out.DeadAir, deadAirJSON{Source: d.Source, Since: r.ts(d.Start)})
+	}
 	if r.capture != nil {
 		cs := r.capture.status()
 		out.Recording = &recordJSON{State: cs.State.String(), Stream: r.cfg.Record.Stream, Segments: cs.Counters.Segments(),

@@ -35,11 +35,19 @@ var (
 	mBytes      = desc("hls_bytes_total", "Bytes stored in the archive.")
 	mLost       = desc("hls_lost_segments_total", "Segments known to be missing from the archive (skipped, given up, dropped).")
 	mLastEnd    = desc("hls_last_segment_end_timestamp_seconds", "End of the latest stored segment, Unix time.")
+	mDeadAir    = desc("dead_air_total", "Stretches of dead air begun (a source or the output silent past the threshold).")
+	mDeadAirS   = desc("dead_air_seconds_total", "Seconds of dead air in the stretches that ended.")
+	mDeadAirNow = desc("dead_air", "Sources silent now (0 when the air is fine).")
+	mJingles    = desc("jingles_total", "Jingles logged on air.")
+	mLiveOn     = desc("live_on_air", "1 while a live show's source client is connected.")
+	mLiveMissed = desc("live_slots_missed_total", "Live slots nobody connected to within the grace time.")
+	mHooks      = desc("dead_air_webhooks_total", "Dead-air webhook notices, by outcome.", "outcome")
 )
 
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{mLiqUp, mLiqStarts, mTicks, mStarts, mCancels, mMissed, mRepushes, mOnAirLogs,
-		mTrackLogs, mPlayerErrs, mStoreErrs, mRecording, mRecStarts, mSegments, mBytes, mLost, mLastEnd} {
+		mTrackLogs, mPlayerErrs, mStoreErrs, mRecording, mRecStarts, mSegments, mBytes, mLost, mLastEnd,
+		mDeadAir, mDeadAirS, mDeadAirNow, mJingles, mLiveOn, mLiveMissed, mHooks} {
 		ch <- d
 	}
 }
@@ -64,6 +72,16 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	counter(mTrackLogs, s.TrackLogs)
 	counter(mPlayerErrs, s.PlayerErrors)
 	counter(mStoreErrs, s.StoreErrors)
+	a := r.air.Stats()
+	counter(mDeadAir, a.DeadAir)
+	ch <- prometheus.MustNewConstMetric(mDeadAirS, prometheus.CounterValue, a.DeadAirSeconds)
+	gauge(mDeadAirNow, float64(a.DeadAirOpen))
+	counter(mJingles, a.Jingles)
+	gauge(mLiveOn, boolFloat(a.LiveOn))
+	counter(mLiveMissed, a.LiveMissed)
+	counter(mHooks, a.Webhooks.Sent, "sent")
+	counter(mHooks, a.Webhooks.Failed, "failed")
+	counter(mHooks, a.Webhooks.Dropped, "dropped")
 	if r.capture == nil {
 		return
 	}

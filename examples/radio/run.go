@@ -90,6 +90,7 @@ type runner struct {
 	proc     *streamer.Process
 	ctl      *streamer.Controller
 	mon      *schedule.Monitor
+	air      *schedule.Air
 	events   *procEvents
 	capture  *capture // nil when the station does not record itself
 	sealer   *seal.Sealer
@@ -148,6 +149,9 @@ func newRunner(ctx context.Context, rc runnerConfig) (_ *runner, err error) {
 		return nil, err
 	}
 
+	if r.air, err = r.newAir(ctx); err != nil {
+		return nil, err
+	}
 	r.ln = rc.Listener
 	if r.ln == nil {
 		if r.ln, err = net.Listen("tcp", c.Listen); err != nil {
@@ -235,6 +239,8 @@ func (r *runner) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	captureDone := make(chan struct{})
 	g.Go(func() error { return r.mon.Run(gctx) })
+	g.Go(func() error { _ = r.air.Run(gctx); return nil })
+	g.Go(func() error { return r.watchAir(gctx) })
 	g.Go(func() error {
 		defer close(captureDone)
 		if r.capture == nil {
@@ -336,6 +342,9 @@ func (r *runner) statusLine(ctx context.Context) string {
 	}
 	s := r.mon.Stats()
 	fmt.Fprintf(&b, " | %d started %d missed %d cancelled %d re-pushed", s.Starts, s.Missed, s.Cancels, s.Repushes)
+	if a := r.air.Stats(); a.DeadAir > 0 || a.DeadAirOpen > 0 {
+		fmt.Fprintf(&b, " | dead air %d (%d now)", a.DeadAir, a.DeadAirOpen)
+	}
 	if r.capture != nil {
 		cs := r.capture.status()
 		fmt.Fprintf(&b, " | capture %s: %d segments %.1f MB %d lost", cs.State, cs.Counters.Segments(), float64(cs.Counters.Bytes)/1e6, cs.Counters.Lost())

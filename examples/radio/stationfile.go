@@ -34,6 +34,8 @@ type rawStation struct {
 	Record     *rawRecord       `toml:"record"`
 	HTTP       rawHTTP          `toml:"http"`
 	Monitor    rawMonitor       `toml:"monitor"`
+	OnAir      *rawOnAir        `toml:"on_air"`
+	Jingles    *rawJingles      `toml:"jingles"`
 }
 
 type rawMusic struct {
@@ -49,6 +51,9 @@ type rawProgram struct {
 	Sounds    string           `toml:"sounds"`
 	Active    *bool            `toml:"active"`
 	Schedules []toml.Primitive `toml:"schedules"`
+	// A live program: its source client's credentials.
+	LiveUser        string `toml:"live_user"`
+	LivePasswordEnv string `toml:"live_password_env"`
 }
 
 // Dates and times may be TOML's own local dates and times or strings.
@@ -80,6 +85,11 @@ type rawLive struct {
 	Mount       string `toml:"mount"`
 	PasswordEnv string `toml:"password_env"`
 	Buffer      string `toml:"buffer"`
+	// Slots: the harbor takes the live programs' credentials during their
+	// diffusions only; Grace: how long before a slot nobody came to is
+	// MISSED.
+	Slots bool   `toml:"slots"`
+	Grace string `toml:"grace"`
 }
 
 type rawOutputs struct {
@@ -145,6 +155,10 @@ type stationConfig struct {
 	Listen   string
 
 	Delay, CancelTimeout, SyncInterval time.Duration
+
+	Webhook   string        // where dead air is posted, or ""
+	Live      []liveProgram // the programs that are live slots
+	LiveGrace time.Duration // 0: the library's default
 
 	keys *keyLines
 }
@@ -483,7 +497,10 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 		return v
 	}
 	if l := raw.Live; l != nil {
-		live := &streamer.Live{Port: l.Port, Mount: l.Mount, Password: secret("live.password_env", l.PasswordEnv)}
+		live := &streamer.Live{Port: l.Port, Mount: l.Mount, Slots: l.Slots}
+		if !l.Slots || l.PasswordEnv != "" {
+			live.Password = secret("live.password_env", l.PasswordEnv)
+		}
 		if l.Buffer != "" {
 			live.Buffer = parseDuration(p, "live.buffer", l.Buffer)
 		}
@@ -533,6 +550,11 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 			Streams: []streamer.HLSStream{{Name: string(f.Codec), Format: f}}}
 		c.Record = rc
 	}
+	rawProgs := make([]rawProgram, len(progs))
+	for i := range progs {
+		rawProgs[i] = progs[i].rawProgram
+	}
+	parseOnAir(p, dir, &raw, rawProgs, st, c, mode, secret)
 	c.Listen = raw.HTTP.Listen
 	if c.Listen == "" {
 		c.Listen = defaultListen
@@ -693,6 +715,9 @@ func streamerField(f string) string {
 		{"HLS.Streams[0].Format.", "record."}, {"HLS.Streams[0].", "record."}, {"HLS.Dir", "record.hls_dir"},
 		{"HLS.", "record."}, {"Live.", "live."}, {"Format.", ""}, {"Password", "password_env"},
 		{"Socket", "liquidsoap.dir"}, {"LogLevel", "liquidsoap.log_level"}, {"Dummy", "outputs"},
+		{"DeadAir.Threshold", "on_air.dead_air_threshold"}, {"DeadAir.Duration", "on_air.dead_air_duration"},
+		{"DeadAir.Emergency", "on_air.emergency"}, {"Crossfade", "on_air.crossfade"},
+		{"Jingles.Path", "jingles.dir"}, {"Jingles.Every", "jingles.every"}, {"Jingles.At", "jingles.at"}, {"Jingles", "jingles"},
 	}
 	for _, r := range repl {
 		f = strings.ReplaceAll(f, r.from, r.to)

@@ -34,7 +34,10 @@ func stationDir(t *testing.T, dirs ...string) string {
 func TestExampleStationFile(t *testing.T) {
 	src, err := os.ReadFile("testdata/station.toml")
 	require.NoError(t, err)
-	dir := stationDir(t, "music", "shows/morning")
+	dir := stationDir(t, "music", "shows/morning", "jingles", "emergency")
+	for _, f := range []string{"jingles/id.mp3", "emergency/loop.mp3"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644))
+	}
 	secrets := env(map[string]string{"RADIO_LIVE_PASSWORD": "l1ve", "RADIO_ICECAST_PASSWORD": "h4ck"})
 	c, warns, err := parseStation("station.toml", dir, string(src), forRun, secrets)
 	require.NoError(t, err)
@@ -65,7 +68,12 @@ func TestExampleStationFile(t *testing.T) {
 	st := c.Streamer
 	require.Equal(t, filepath.Join(dir, "liquidsoap", "liquidsoap.sock"), st.Socket)
 	require.Equal(t, []streamer.Playlist{{ID: "music", Path: filepath.Join(dir, "liquidsoap", "playlists", "music.m3u")}}, st.Playlists)
-	require.Equal(t, "l1ve", st.Live.Password)
+	require.True(t, st.Live.Slots)
+	require.Equal(t, []liveProgram{{Slug: "live-session", Credentials: schedule.LiveCredentials{User: "session", Password: "l1ve"}}}, c.Live)
+	require.Equal(t, 5*time.Minute, c.LiveGrace)
+	require.Equal(t, &streamer.DeadAir{Threshold: -40, Duration: 10 * time.Second, Emergency: filepath.Join(dir, "emergency")}, st.DeadAir)
+	require.Equal(t, &streamer.Jingles{Path: filepath.Join(dir, "jingles"), Every: 4, At: []time.Duration{0, 30 * time.Minute}}, st.Jingles)
+	require.Equal(t, 2*time.Second, st.Crossfade)
 	require.Equal(t, "h4ck", st.Icecast[0].Password)
 	require.Equal(t, filepath.Join(dir, "logger"), st.Archive.Dir)
 	require.Equal(t, filepath.Join(dir, "hls"), st.HLS.Dir)
@@ -85,14 +93,14 @@ func TestExampleStationFile(t *testing.T) {
 	_, warns, err = parseStation("station.toml", dir, string(src), forImport, env(nil))
 	require.NoError(t, err)
 	require.Len(t, warns, 2)
-	require.Equal(t, "live.password_env", warns[0].Field)
-	require.Equal(t, lineOf(string(src), `password_env = "RADIO_LIVE_PASSWORD"`, 1), warns[0].Line)
+	require.Equal(t, "programs[1].live_password_env", warns[1].Field)
+	require.Equal(t, lineOf(string(src), `live_password_env = "RADIO_LIVE_PASSWORD"`, 1), warns[1].Line)
 	_, _, err = parseStation("station.toml", dir, string(src), forRun, env(nil))
 	var le *loadError
 	require.ErrorAs(t, err, &le)
 	require.Len(t, le.Errs, 2)
 	require.Equal(t, fmt.Sprintf("station.toml:%d: outputs.icecast[0].password_env: $RADIO_ICECAST_PASSWORD is not set",
-		lineOf(string(src), `password_env = "RADIO_ICECAST_PASSWORD"`, 1)), le.Errs[1].Error())
+		lineOf(string(src), `password_env = "RADIO_ICECAST_PASSWORD"`, 1)), le.Errs[0].Error())
 }
 
 // minimal is a valid station; tests append to it.
@@ -112,6 +120,8 @@ func lineOf(src, s string, nth int) int {
 	}
 	return 0
 }
+
+const musicSrc = "[[music]]\nname = \"music\"\ndir = \"music\"\n"
 
 func TestStationFileErrors(t *testing.T) {
 	prog := func(slug, extra string) string {
@@ -171,10 +181,30 @@ func TestStationFileErrors(t *testing.T) {
 		{name: "long socket path", src: minimal + "[liquidsoap]\ndir = \"" + strings.Repeat("x", 120) + "\"\n", at: "xxxx", field: "liquidsoap.dir", msg: "unix socket path"},
 		{name: "socket path with code", src: minimal + "[liquidsoap]\ndir = \"#{x}\"\n", at: "#{x}", field: "liquidsoap.dir", msg: "evaluate as code"},
 		{name: "never as delay", src: minimal + "[monitor]\ndelay = \"never\"\n", at: "never", field: "monitor.delay", msg: "want a duration"},
+		{name: "dead air threshold", src: minimal + "[on_air]\ndead_air_threshold = -3.0\n", at: "-3.0", field: "on_air.dead_air_threshold", msg: "want -90 to -10"},
+		{name: "dead air threshold too low", src: minimal + "[on_air]\ndead_air_threshold = -100\n", at: "-100", field: "on_air.dead_air_threshold", msg: "want -90 to -10"},
+		{name: "dead air duration", src: minimal + "[on_air]\ndead_air_duration = \"1h\"\n", at: "1h", field: "on_air.dead_air_duration", msg: "want 1s to 10m"},
+		{name: "crossfade", src: minimal + "[on_air]\ncrossfade = \"1m\"\n", at: "1m", field: "on_air.crossfade", msg: "want 0 to 30s"},
+		{name: "missing emergency folder", src: minimal + "[on_air]\nemergency = \"nope\"\n", at: "nope", field: "on_air.emergency", msg: "does not exist"},
+		{name: "empty emergency folder", src: minimal + "[on_air]\nemergency = \"music\"\n", at: "emergency", field: "on_air.emergency", msg: "holds no sound"},
+		{name: "webhook", src: minimal + "[on_air]\nwebhook = \"ops.example\"\n", at: "webhook", field: "on_air.webhook", msg: "want an http or https URL"},
+		{name: "missing jingle folder", src: minimal + musicSrc + "[jingles]\ndir = \"nope\"\nevery = 3\n", at: "nope", field: "jingles.dir", msg: "does not exist"},
+		{name: "empty jingle folder", src: minimal + musicSrc + "[jingles]\ndir = \"music\"\nevery = 3\n", at: `dir = "music"`, nth: 2, field: "jingles.dir", msg: "holds no sound"},
+		{name: "jingles without rule", src: minimal + musicSrc + "[jingles]\ndir = \"full\"\n", at: "[jingles]", field: "jingles", msg: "set every"},
+		{name: "jingle minute", src: minimal + musicSrc + "[jingles]\ndir = \"full\"\nat = [\":60\"]\n", at: ":60", field: "jingles.at[0]", msg: "minute of the hour"},
+		{name: "jingles without music", src: minimal + "[jingles]\ndir = \"full\"\nevery = 2\n", at: "[jingles]", field: "jingles", msg: "add a [[music]]"},
+		{name: "overlapping live slots", src: minimal + "[live]\nmount = \"live\"\nslots = true\n" +
+			prog("a", "live_user = \"a\"\nlive_password_env = \"PW\"\n"+sched) +
+			prog("b", "live_user = \"b\"\nlive_password_env = \"PW\"\n"+strings.Replace(sched, "08:00", "08:30", 1)),
+			at: "[[programs.schedules]]", nth: 2, field: "programs[1].schedules[0]", msg: "overlaps programs[0].schedules[0]"},
+		{name: "live program without slots", src: minimal + "[live]\nmount = \"live\"\npassword_env = \"PW\"\n" +
+			prog("a", "live_user = \"a\"\nlive_password_env = \"PW\"\n"+sched), at: "live_user", field: "programs[0].live_user", msg: "slots = true"},
+		{name: "slots without live program", src: minimal + "[live]\nmount = \"live\"\nslots = true\n", at: "slots", field: "live.slots", msg: "no program has live_user"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := stationDir(t, "music")
+			dir := stationDir(t, "music", "full")
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "full", "a.mp3"), []byte("x"), 0o644))
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "station.toml"), nil, 0o644))
 			_, _, err := parseStation("station.toml", dir, tt.src, forImport, env(map[string]string{"PW": "x"}))
 			var le *loadError

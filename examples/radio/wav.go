@@ -18,6 +18,8 @@ const wavRate = 22050
 type tone struct {
 	Freqs []float64     // Hz
 	Pulse time.Duration // on/off period; 0 for a steady tone
+	// GapAt and Gap make the tone drop out: silence from GapAt for Gap.
+	GapAt, Gap time.Duration
 }
 
 // writeToneWAV writes a 16-bit mono PCM WAV file of d seconds of t, with
@@ -47,7 +49,10 @@ func writeTone(w io.Writer, d time.Duration, t tone) error {
 		for _, f := range t.Freqs {
 			x += math.Sin(2 * math.Pi * f * float64(i) / wavRate)
 		}
-		x /= float64(len(t.Freqs))
+		x /= float64(max(len(t.Freqs), 1))
+		if at := time.Duration(i) * time.Second / wavRate; t.Gap > 0 && at >= t.GapAt && at < t.GapAt+t.Gap {
+			x = 0
+		}
 		if t.Pulse > 0 {
 			phase := math.Mod(float64(i)/wavRate, t.Pulse.Seconds()) / t.Pulse.Seconds()
 			if phase >= 0.5 {
