@@ -33,16 +33,18 @@ func FirstSlotOverlap(schedules []Schedule, from, to Date) (o SlotOverlap, ok bo
 		}
 	}
 	sort.Slice(all, func(a, b int) bool { return all[a].Start.Before(all[b].Start) })
-	for k := 1; k < len(all); k++ {
-		// The longest-running earlier occurrence decides.
-		for j := k - 1; j >= 0; j-- {
-			if all[j].End.After(all[k].Start) {
-				a, b := all[j].i, all[k].i
-				if a > b {
-					a, b = b, a
-				}
-				return SlotOverlap{A: a, B: b, At: all[k].Start}, true, nil
+	// The occurrence running the longest so far decides.
+	last := -1
+	for k := range all {
+		if last >= 0 && all[last].End.After(all[k].Start) {
+			a, b := all[last].i, all[k].i
+			if a > b {
+				a, b = b, a
 			}
+			return SlotOverlap{A: a, B: b, At: all[k].Start}, true, nil
+		}
+		if last < 0 || all[k].End.After(all[last].End) {
+			last = k
 		}
 	}
 	return SlotOverlap{}, false, nil
