@@ -160,10 +160,12 @@ func ExampleStation_Script() {
 	}
 	fmt.Println(st.Env())
 	// Output:
-	// s_live = input.harbor(id="live", port=8005, password=getenv("AIRKEEP_SECRET_LIVE"), "live")
+	// s_live = input.harbor(id="live", port=8005, password=getenv("AIRKEEP_SECRET_LIVE"), on_connect=airkeep_live_connect, on_disconnect=airkeep_live_disconnect, "live")
+	// s_live.on_metadata(fun (m) -> airkeep_event("live_metadata", m))
 	// s_dealer = request.queue(id="dealer")
 	// s_music = playlist(id="music", mode="randomize", reload_mode="watch", "/srv/radio/music.m3u")
 	// radio = fallback(id="airkeep_fallback", track_sensitive=false, [s_live, s_dealer, s_music, blank(id="silence")])
+	// radio.on_track(fun (m) -> airkeep_event("track", [("source", m["source"]), ("filename", m["filename"]), ("title", m["title"])]))
 	// output.icecast(id="icecast", host="localhost", port=8000, password=getenv("AIRKEEP_SECRET_ICECAST"), mount="/radio.mp3", name="Example FM", fallible=false, %mp3(bitrate=128), radio)
 	// output.file.hls(id="hls", fallible=false, playlist="live.m3u8", segment_duration=6., segments=10, segment_name=airkeep_hls_segment, "/srv/radio/hls", [("aac", %ffmpeg(format="mpegts", %audio(codec="aac", b="128k")))], radio)
 	// [AIRKEEP_SECRET_LIVE=secret AIRKEEP_SECRET_ICECAST=secret]

@@ -124,12 +124,14 @@ func (s *Station) layoutSafety(v *scriptView, useID func(field, id string) error
 	if v.DeadAir != nil && v.DeadAir.Emergency != "" {
 		v.Chain = append(v.Chain, "airkeep_cover")
 	}
-	if len(v.Playlists) > 0 {
-		if v.DeadAir != nil {
-			v.Chain = append(v.Chain, "x_airkeep_music")
-		} else {
-			v.Chain = append(v.Chain, "airkeep_music")
-		}
+	switch {
+	case len(v.Playlists) == 0:
+	case v.DeadAir != nil:
+		v.Chain = append(v.Chain, "x_airkeep_music")
+	case len(v.Playlists) == 1 && v.Jingles == nil && v.Crossfade == "":
+		v.Chain = append(v.Chain, "s_"+v.Playlists[0].ID)
+	default:
+		v.Chain = append(v.Chain, "airkeep_music")
 	}
 	if v.DeadAir != nil && v.DeadAir.Emergency != "" {
 		v.Chain = append(v.Chain, "s_emergency")
