@@ -46,7 +46,7 @@ func TestDemoLayout(t *testing.T) {
 	// times, with their parts in order.
 	dir := t.TempDir()
 	start := time.Date(2026, 11, 23, 23, 59, 30, 0, time.UTC) // the shows cross midnight
-	ds, err := writeDemoStation(dir, start, shows, 3*time.Second, true)
+	ds, err := writeDemoStationOnAir(dir, start, shows, 3*time.Second, true, true)
 	require.NoError(t, err)
 	c, warns, err := loadStation(ds.StationFile, forRun)
 	require.NoError(t, err)

@@ -342,12 +342,14 @@ func (r *runner) statusLine(ctx context.Context) string {
 	}
 	s := r.mon.Stats()
 	fmt.Fprintf(&b, " | %d started %d missed %d cancelled %d re-pushed", s.Starts, s.Missed, s.Cancels, s.Repushes)
-	if a := r.air.Stats(); a.DeadAir > 0 || a.DeadAirOpen > 0 {
-		fmt.Fprintf(&b, " | dead air %d (%d now)", a.DeadAir, a.DeadAirOpen)
-	}
 	if r.capture != nil {
 		cs := r.capture.status()
 		fmt.Fprintf(&b, " | capture %s: %d segments %.1f MB %d lost", cs.State, cs.Counters.Segments(), float64(cs.Counters.Bytes)/1e6, cs.Counters.Lost())
+	}
+	// Last, and only once there was some: the line's earlier fields stay
+	// where scripts read them.
+	if a := r.air.Stats(); a.DeadAir > 0 || a.DeadAirOpen > 0 {
+		fmt.Fprintf(&b, " | dead air %d (%d now)", a.DeadAir, a.DeadAirOpen)
 	}
 	return b.String()
 }
