@@ -16,9 +16,11 @@ type ProgramRow struct {
 	// Aired is the time the diffusion's own sounds were on air, within
 	// its window.
 	Aired time.Duration
-	// DeadAir is the time of its window when nothing at all was on air,
-	// as the log tells (a gap between entries). Unknown for a window
-	// still open.
+	// DeadAir is the time of its window when nothing was heard: when
+	// nothing at all was on air, as the log tells (a gap between entries),
+	// and when what was on air was silent (LogDeadAir stretches; one not
+	// yet ended counts to the window's end). Unknown for a window still
+	// open.
 	DeadAir time.Duration
 	// Missed: the diffusion was missed or cancelled.
 	Missed bool
@@ -35,9 +37,18 @@ type ProgramRow struct {
 func ProgramRows(diffs []Diffusion, entries []AsRunEntry, programs map[int64]string) []ProgramRow {
 	type span struct{ from, to time.Time }
 	var air []span            // every top-level entry on air
+	var silent []span         // dead air detected on the output
 	own := map[int64][]span{} // by diffusion
 	for _, e := range entries {
-		if e.Event != LogOnAir || e.ParentLogID != 0 || e.End.IsZero() {
+		if e.Event == LogDeadAir {
+			end := e.End
+			if end.IsZero() {
+				end = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // not ended: silent to the window's end
+			}
+			silent = append(silent, span{e.Start, end})
+			continue
+		}
+		if (e.Event != LogOnAir && e.Event != LogJingle) || e.ParentLogID != 0 || e.End.IsZero() {
 			continue
 		}
 		s := span{e.Start, e.End}
@@ -46,8 +57,9 @@ func ProgramRows(diffs []Diffusion, entries []AsRunEntry, programs map[int64]str
 			own[e.DiffusionID] = append(own[e.DiffusionID], s)
 		}
 	}
-	// covered is how much of [from, to) the spans cover.
-	covered := func(spans []span, from, to time.Time) time.Duration {
+	// merge is how much of [from, to) the spans cover, and the gaps they
+	// leave there.
+	merge := func(spans []span, from, to time.Time) (time.Duration, []span) {
 		var cut []span
 		for _, s := range spans {
 			if s.to.After(from) && s.from.Before(to) {
@@ -56,8 +68,12 @@ func ProgramRows(diffs []Diffusion, entries []AsRunEntry, programs map[int64]str
 		}
 		slices.SortFunc(cut, func(a, b span) int { return a.from.Compare(b.from) })
 		var d time.Duration
-		var end time.Time
+		var gaps []span
+		end := from
 		for _, s := range cut {
+			if s.from.After(end) {
+				gaps = append(gaps, span{end, s.from})
+			}
 			if s.from.Before(end) {
 				s.from = end
 			}
@@ -66,6 +82,14 @@ func ProgramRows(diffs []Diffusion, entries []AsRunEntry, programs map[int64]str
 				end = s.to
 			}
 		}
+		if to.After(end) {
+			gaps = append(gaps, span{end, to})
+		}
+		return d, gaps
+	}
+	// covered is how much of [from, to) the spans cover.
+	covered := func(spans []span, from, to time.Time) time.Duration {
+		d, _ := merge(spans, from, to)
 		return d
 	}
 	rows := make([]ProgramRow, 0, len(diffs))
@@ -73,7 +97,8 @@ func ProgramRows(diffs []Diffusion, entries []AsRunEntry, programs map[int64]str
 		r := ProgramRow{Diffusion: d, Program: programs[d.ProgramID],
 			Missed: d.Status == Missed || d.Status == StatusCancelled}
 		r.Aired = covered(own[d.ID], d.Start, d.End)
-		r.DeadAir = d.Duration() - covered(air, d.Start, d.End)
+		_, gaps := merge(air, d.Start, d.End)
+		r.DeadAir = covered(append(gaps, silent...), d.Start, d.End)
 		rows = append(rows, r)
 	}
 	return rows
