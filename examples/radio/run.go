@@ -268,6 +268,13 @@ func (r *runner) Run(ctx context.Context) error {
 	g.Go(func() error { return r.regenerate(gctx) })
 	g.Go(func() error { return r.progress(gctx) })
 	gerr := g.Wait()
+	// Everything that writes the as-run log has stopped: seal what its last
+	// seconds wrote, so a clean stop leaves nothing unsealed.
+	sealCtx, sealDone := context.WithTimeout(context.Background(), 10*time.Second)
+	if _, err := r.sealer.Seal(sealCtx); err != nil {
+		r.log.Warn("sealing the as-run log at the stop failed; the next start seals it", "err", err)
+	}
+	sealDone()
 	stopProc()
 	perr := <-procDone
 	switch {
