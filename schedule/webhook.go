@@ -16,6 +16,7 @@ import (
 	"github.com/cenkalti/backoff/v4"
 
 	"github.com/airkeep/airkeep"
+	"github.com/airkeep/airkeep/internal/backoffclock"
 )
 
 // Webhook posts each dead-air start and end as JSON to a URL:
@@ -157,7 +158,7 @@ func (w *webhookSender) deliver(ctx context.Context, p webhookPayload) {
 	notify := func(err error, wait time.Duration) {
 		w.log.Debug("webhook failed, retrying", "event", p.Event, "attempt", attempts, "wait", wait, "err", err)
 	}
-	if err := backoff.RetryNotifyWithTimer(op, backoff.WithContext(b, ctx), notify, &clockTimer{clock: w.clock}); err != nil {
+	if err := backoff.RetryNotifyWithTimer(op, backoff.WithContext(b, ctx), notify, backoffclock.New(w.clock)); err != nil {
 		if ctx.Err() == nil {
 			w.failed.Add(1)
 			w.log.Warn("webhook not delivered", "event", p.Event, "attempts", attempts, "err", err)
@@ -191,24 +192,3 @@ func (w *webhookSender) post(ctx context.Context, body []byte) error {
 		return backoff.Permanent(fmt.Errorf("webhook: %s", resp.Status))
 	}
 }
-
-// clockTimer runs backoff's waits on an airkeep.Clock.
-type clockTimer struct {
-	clock airkeep.Clock
-	t     airkeep.Timer
-}
-
-func (c *clockTimer) Start(d time.Duration) {
-	if c.t != nil {
-		c.t.Stop()
-	}
-	c.t = c.clock.NewTimer(d)
-}
-
-func (c *clockTimer) Stop() {
-	if c.t != nil {
-		c.t.Stop()
-	}
-}
-
-func (c *clockTimer) C() <-chan time.Time { return c.t.C() }

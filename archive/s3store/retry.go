@@ -6,7 +6,7 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 
-	airkeep "github.com/airkeep/airkeep"
+	"github.com/airkeep/airkeep/internal/backoffclock"
 )
 
 // retry runs fn until it succeeds, fails with a permanent error, ctx ends,
@@ -42,7 +42,7 @@ func (s *Store) retry(ctx context.Context, op, key string, fn func() error) erro
 	notify := func(err error, wait time.Duration) {
 		s.log.Warn("s3 request failed, retrying", "op", op, "key", key, "attempt", attempts, "wait", wait, "err", err)
 	}
-	err := backoff.RetryNotifyWithTimer(operation, backoff.WithContext(b, ctx), notify, &clockTimer{clock: s.clock})
+	err := backoff.RetryNotifyWithTimer(operation, backoff.WithContext(b, ctx), notify, backoffclock.New(s.clock))
 	if err == nil {
 		return nil
 	}
@@ -56,25 +56,3 @@ func (s *Store) retry(ctx context.Context, op, key string, fn func() error) erro
 	}
 	return s.newError(op, key, attempts, err)
 }
-
-// clockTimer adapts an airkeep.Clock to backoff.Timer, so that retry waits
-// run on a FakeClock in tests.
-type clockTimer struct {
-	clock airkeep.Clock
-	t     airkeep.Timer
-}
-
-func (c *clockTimer) Start(d time.Duration) {
-	if c.t != nil {
-		c.t.Stop()
-	}
-	c.t = c.clock.NewTimer(d)
-}
-
-func (c *clockTimer) Stop() {
-	if c.t != nil {
-		c.t.Stop()
-	}
-}
-
-func (c *clockTimer) C() <-chan time.Time { return c.t.C() }
