@@ -2,8 +2,6 @@ package s3store_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -24,20 +22,7 @@ func BenchmarkBestDayCold(b *testing.B) {
 	srv := server(b)
 	bucket := srv.NewBucket(b)
 	root := filepath.Join(srv.Dir, bucket, "day")
-	data := make([]byte, 188)
-	for i := range 24 * 1800 {
-		data[0], data[1], data[2] = byte(i), byte(i>>8), byte(i>>16)
-		sg := archive.Segment{Stream: "s", Variant: "source", Start: t0.Add(time.Duration(i) * 2 * time.Second), Duration: 2, Type: archive.Full, Hash: sha256.Sum256(data)}
-		p := filepath.Join(root, filepath.FromSlash(sg.Path()))
-		if i%1800 == 0 {
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
+	writeDayOfSegments(b, root)
 	q := archive.Query{Stream: "s", Variant: "source", Start: t0, End: t0.Add(24 * time.Hour)}
 	clk := airkeep.NewFakeClock(t0.Add(48 * time.Hour))
 	best := func(summaries bool) time.Duration {
