@@ -185,7 +185,8 @@ type result struct {
 	listed    int // of those, listed by some playlist fetch
 	stored    int // of those, stored byte-exact (checked)
 	cpu       time.Duration
-	maxRSS    int64 // bytes
+	maxRSS    int64         // bytes
+	originCPU time.Duration // this process (the origin) during the run
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, self []string) error {
@@ -303,6 +304,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, self []st
 		if res.rep.Failed > 0 || res.rep.Partial > 0 || int64(res.stored) != res.rep.Stored {
 			fmt.Fprintf(stdout, "%-9s counted stored %d (the first playlist's older segments too), partial %d, failed fetches %d\n", "", res.rep.Stored, res.rep.Partial, res.rep.Failed)
 		}
+		fmt.Fprintf(stdout, "%-9s the origin used %.1f cpu-s (%.2f cores) serving this run\n", "", res.originCPU.Seconds(), res.originCPU.Seconds()/res.rep.Wall.Seconds())
 		if res.rep.Attempts > 0 {
 			fmt.Fprintf(stdout, "%-9s %d download attempts, %d of them retries or parallel attempts after a soft timeout\n", "", res.rep.Attempts, res.rep.Retries)
 		}
@@ -344,6 +346,7 @@ func runChild(ctx context.Context, self []string, role string, cc childConfig, p
 			return res, err
 		}
 	}
+	before := selfCPU()
 	if err := cmd.Start(); err != nil {
 		return res, err
 	}
@@ -371,6 +374,7 @@ func runChild(ctx context.Context, self []string, role string, cc childConfig, p
 	if err := cmd.Wait(); err != nil {
 		return res, err
 	}
+	res.originCPU = selfCPU() - before
 	if err := json.Unmarshal([]byte(out.String()), &res.rep); err != nil {
 		return res, fmt.Errorf("child report %q: %w", out.String(), err)
 	}
@@ -456,6 +460,15 @@ func (p *publications) between(ch string, from, to time.Time, origin *hlstest.Or
 		out = append(out, pb)
 	}
 	return out
+}
+
+// selfCPU returns the CPU time this process has used so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // loadAverage returns /proc/loadavg's first three fields, or "unknown".
