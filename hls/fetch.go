@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/semaphore"
-
 	"github.com/airkeep/airkeep"
 	"github.com/airkeep/airkeep/hls/playlist"
 )
@@ -23,46 +21,132 @@ var ErrTimeout = errors.New("hls: hard timeout")
 // HostLimiter bounds the segment downloads in flight to each host. Share one between
 // Recorders (Config.Hosts) that read the same origin: the field reports
 // 401s and 403s from CDNs when too many parallel requests reach them.
+//
+// Slots are handed out first come, first served. A variant whose segments
+// wait for a slot waits in the limiter's line without a goroutine: a
+// capture that falls behind holds a queue of segments, not thousands of
+// blocked downloads whose stacks the garbage collector would scan.
 type HostLimiter struct {
-	perHost int64
+	perHost int
 	mu      sync.Mutex
-	hosts   map[string]*hostSem
+	hosts   map[string]*hostLine
 }
 
-type hostSem struct {
-	sem   *semaphore.Weighted
-	users int
+// hostLine is one host's slots in use and its line of waiters.
+type hostLine struct {
+	busy    int
+	waiters []*hostWaiter
+}
+
+// hostWaiter waits for a slot: a blocked acquire (ready is closed when the
+// slot is its own) or a callback (wake is called with the slot).
+type hostWaiter struct {
+	ready   chan struct{}
+	wake    func()
+	granted bool
+	removed bool
 }
 
 // NewHostLimiter returns a limiter of perHost requests per host (at least 1).
 func NewHostLimiter(perHost int) *HostLimiter {
-	return &HostLimiter{perHost: int64(max(perHost, 1)), hosts: make(map[string]*hostSem)}
+	return &HostLimiter{perHost: max(perHost, 1), hosts: make(map[string]*hostLine)}
 }
 
-// acquire waits for a slot for host and returns its release. Idle hosts
-// are forgotten, so the map holds only hosts with requests in flight or
-// waiting.
+// lineLocked returns host's line, making it. h.mu held.
+func (h *HostLimiter) lineLocked(host string) *hostLine {
+	l := h.hosts[host]
+	if l == nil {
+		l = &hostLine{}
+		h.hosts[host] = l
+	}
+	return l
+}
+
+// acquire waits for a slot for host and returns its release.
 func (h *HostLimiter) acquire(ctx context.Context, host string) (func(), error) {
 	h.mu.Lock()
-	hs := h.hosts[host]
-	if hs == nil {
-		hs = &hostSem{sem: semaphore.NewWeighted(h.perHost)}
-		h.hosts[host] = hs
-	}
-	hs.users++
-	h.mu.Unlock()
-	done := func() {
-		h.mu.Lock()
-		if hs.users--; hs.users == 0 {
-			delete(h.hosts, host)
-		}
+	l := h.lineLocked(host)
+	if l.busy < h.perHost && len(l.waiters) == 0 {
+		l.busy++
 		h.mu.Unlock()
+		return h.releaser(host), nil
 	}
-	if err := hs.sem.Acquire(ctx, 1); err != nil {
-		done()
-		return nil, err
+	w := &hostWaiter{ready: make(chan struct{})}
+	l.waiters = append(l.waiters, w)
+	h.mu.Unlock()
+	select {
+	case <-w.ready:
+		return h.releaser(host), nil
+	case <-ctx.Done():
+		h.mu.Lock()
+		granted := w.granted
+		w.removed = true
+		h.mu.Unlock()
+		if granted {
+			h.release(host) // the slot came as ctx ended: pass it on
+		}
+		return nil, ctx.Err()
 	}
-	return func() { hs.sem.Release(1); done() }, nil
+}
+
+// reserve takes a slot for host at once if one is free and returns true;
+// otherwise it puts wake in line and returns false together with a cancel
+// function. wake is called, on the goroutine of some release, with a slot
+// the caller now holds and must release. cancel takes wake out of line and
+// reports whether it was still waiting; when it returns false, wake has
+// been or is being called.
+func (h *HostLimiter) reserve(host string, wake func()) (bool, func() bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	l := h.lineLocked(host)
+	if l.busy < h.perHost && len(l.waiters) == 0 {
+		l.busy++
+		return true, nil
+	}
+	w := &hostWaiter{wake: wake}
+	l.waiters = append(l.waiters, w)
+	return false, func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if w.granted || w.removed {
+			return false
+		}
+		w.removed = true
+		return true
+	}
+}
+
+func (h *HostLimiter) releaser(host string) func() {
+	var once sync.Once
+	return func() { once.Do(func() { h.release(host) }) }
+}
+
+// release frees a slot of host, or hands it to the first in line. Idle
+// hosts are forgotten, so the map holds only hosts in use.
+func (h *HostLimiter) release(host string) {
+	h.mu.Lock()
+	l := h.hosts[host]
+	for len(l.waiters) > 0 {
+		w := l.waiters[0]
+		l.waiters[0] = nil
+		l.waiters = l.waiters[1:]
+		if w.removed {
+			continue
+		}
+		w.granted = true
+		h.mu.Unlock()
+		if w.wake != nil {
+			w.wake()
+		} else {
+			close(w.ready)
+		}
+		return
+	}
+	l.busy--
+	if l.busy == 0 {
+		delete(h.hosts, host)
+	}
+	h.mu.Unlock()
 }
 
 // deadline is one step of a watchdog.

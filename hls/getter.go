@@ -45,6 +45,7 @@ type getter struct {
 	v        *variant
 	j        *job
 	stopping <-chan struct{} // closed when the recording stops: no new attempts
+	slot     func()          // releases the host slot taken for the first attempt
 }
 
 func (g *getter) run(ctx context.Context) {
@@ -77,6 +78,11 @@ func (g *getter) run(ctx context.Context) {
 	// A download the store refused is done again at once, into the spill
 	// buffer, while the origin still has it; once, then the backoff rules.
 	reloaded := false
+	defer func() {
+		if g.slot != nil {
+			g.slot()
+		}
+	}()
 	start := func() {
 		if g.v.hasFull(g.j) {
 			// Another getter (a renewed token, a new worker) stored it.
@@ -92,10 +98,12 @@ func (g *getter) run(ctx context.Context) {
 		if n > 1 {
 			g.v.c.Retries.Add(1)
 		}
+		slot := g.slot
+		g.slot = nil
 		wg.Add(1)
 		go func(n int) {
 			defer wg.Done()
-			results <- g.attempt(actx, n, func() {
+			results <- g.attempt(actx, n, slot, func() {
 				select {
 				case soft <- struct{}{}:
 				default:
@@ -176,19 +184,22 @@ func errOr(err error) error {
 	return err
 }
 
-// attempt makes one download of the segment into a new archive writer.
-func (g *getter) attempt(ctx context.Context, n int, onSoft func()) attemptResult {
+// attempt makes one download of the segment into a new archive writer. It
+// uses the host slot it is given, or waits for one.
+func (g *getter) attempt(ctx context.Context, n int, slot func(), onSoft func()) attemptResult {
 	s := g.v.s
 	j := g.j
 	t := s.Timeouts
 	// The slot is taken before the timeouts start: they measure the
 	// server, not this recorder's own queue, so a busy host does not set
 	// off parallel attempts that would only queue too.
-	release, err := s.hosts.acquire(ctx, hostOf(j.seg.URI))
-	if err != nil {
-		return attemptResult{err: err}
+	if slot == nil {
+		var err error
+		if slot, err = s.hosts.acquire(ctx, hostOf(j.seg.URI)); err != nil {
+			return attemptResult{err: err}
+		}
 	}
-	defer release()
+	defer slot()
 	began := s.clock.Now()
 	headersSoft, bodySoft := s.softTimeouts(time.Duration(float64(j.seg.Duration) * float64(time.Second)))
 	wctx, wd := startWatchdog(ctx, s.clock, sortDeadlines([]deadline{

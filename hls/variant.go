@@ -49,6 +49,9 @@ type variant struct {
 
 	queue   []*job
 	running int
+	// waitSlot, while the head of the queue waits in the host limiter's
+	// line, takes it out of line.
+	waitSlot func() bool
 
 	// stored maps what this recorder committed, by start and duration:
 	// which types, and the names, to tell a duplicate from a new file and
@@ -124,6 +127,7 @@ func (v *variant) run(ctx context.Context) {
 		v.mu.Lock()
 		v.s.log.Info("cutting downloads still in flight", "variant", v.name, "in_flight", v.c.InFlight.Load(), "queued", len(v.queue))
 		cancelGet()
+		v.cancelWaitLocked()
 		for _, j := range v.queue {
 			v.drop(j, "recording stopped")
 		}
@@ -371,26 +375,70 @@ func (v *variant) drop(j *job, reason string) {
 	v.eventLocked(Event{Kind: EventDropped, URI: j.seg.URI, MSN: j.seg.MSN, Reason: reason})
 }
 
+// pumpLocked starts getters for the queued jobs while the variant has
+// getters to spare and their host has slots; when the host has none, the
+// variant waits in the host's line (without a goroutine) and onSlot goes
+// on. v.mu held.
 func (v *variant) pumpLocked() {
-	for v.running < v.s.Limits.Getters && len(v.queue) > 0 && v.getCtx.Err() == nil {
-		j := v.queue[0]
-		v.queue[0] = nil
-		v.queue = v.queue[1:]
-		v.running++
-		v.c.InFlight.Add(1)
-		g := &getter{v: v, j: j, stopping: v.stopping}
-		v.wg.Add(1)
-		go func() {
-			defer v.wg.Done()
-			g.run(v.getCtx)
-			v.mu.Lock()
-			v.running--
-			v.c.InFlight.Add(-1)
-			v.pumpLocked()
-			v.c.Queued.Store(int64(len(v.queue)))
-			v.unlock()
-		}()
+	for v.running < v.s.Limits.Getters && len(v.queue) > 0 && v.getCtx.Err() == nil && v.waitSlot == nil {
+		host := hostOf(v.queue[0].seg.URI)
+		ok, cancel := v.s.hosts.reserve(host, func() { v.onSlot(host) })
+		if !ok {
+			v.waitSlot = cancel
+			v.wg.Add(1) // done by onSlot, or when the wait is cancelled
+			return
+		}
+		v.startGetterLocked(v.s.hosts.releaser(host))
 	}
+}
+
+// onSlot takes a host slot the variant waited for: the head of the queue
+// gets it, or it goes back.
+func (v *variant) onSlot(host string) {
+	release := v.s.hosts.releaser(host)
+	defer v.wg.Done()
+	v.mu.Lock()
+	v.waitSlot = nil
+	if v.running < v.s.Limits.Getters && len(v.queue) > 0 && v.getCtx.Err() == nil && hostOf(v.queue[0].seg.URI) == host {
+		v.startGetterLocked(release)
+		release = nil
+	}
+	v.pumpLocked()
+	v.c.Queued.Store(int64(len(v.queue)))
+	v.unlock()
+	if release != nil {
+		release() // after v.mu: it may wake another variant
+	}
+}
+
+// cancelWaitLocked takes the variant out of its host's line. v.mu held.
+func (v *variant) cancelWaitLocked() {
+	if v.waitSlot != nil && v.waitSlot() {
+		v.wg.Done()
+	}
+	v.waitSlot = nil
+}
+
+// startGetterLocked starts a getter on the head of the queue, with the
+// host slot its first attempt uses. v.mu held.
+func (v *variant) startGetterLocked(slot func()) {
+	j := v.queue[0]
+	v.queue[0] = nil
+	v.queue = v.queue[1:]
+	v.running++
+	v.c.InFlight.Add(1)
+	g := &getter{v: v, j: j, stopping: v.stopping, slot: slot}
+	v.wg.Add(1)
+	go func() {
+		defer v.wg.Done()
+		g.run(v.getCtx)
+		v.mu.Lock()
+		v.running--
+		v.c.InFlight.Add(-1)
+		v.pumpLocked()
+		v.c.Queued.Store(int64(len(v.queue)))
+		v.unlock()
+	}()
 }
 
 // onStored records a commit, telling a duplicate from a new file.
