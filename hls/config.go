@@ -137,8 +137,9 @@ type Timeouts struct {
 	// GiveUp ends a segment's retries this long after it was first seen;
 	// 0 means 20 minutes.
 	GiveUp time.Duration
-	// Shutdown is the grace a stop gives: after Run's context ends, the
-	// segments already listed may still be downloaded (those in flight
+	// Shutdown is the grace a stop gives: after Run's context ends, each
+	// variant's playlist is read once more, and the segments listed that
+	// started before the stop may still be downloaded (those in flight
 	// and those waiting for a getter), and the segments held in the Spill
 	// buffer written, for this long. Then downloads are cut and saved as
 	// partial, waiting segments are dropped, and buffered ones are counted
@@ -152,7 +153,10 @@ type Reload struct {
 	// jitter), as wubloader does every 2 s. 0 follows RFC 8216 §6.3.4:
 	// wait the target duration after a load that changed the playlist and
 	// half of it after one that did not, timed from the start of the
-	// previous load, plus up to 10 % jitter.
+	// previous load, plus up to 10 % jitter. Either way, while the
+	// variant's segments queue for a download slot (the capture is behind),
+	// reloads wait a third of the playlist's duration instead, and a slow
+	// reload does not hand the worker over.
 	Interval time.Duration
 	// Min and Max clamp the wait between reloads; 0 means 500 ms and no
 	// maximum.

@@ -39,6 +39,7 @@ type variant struct {
 	closed     bool
 	active     *worker
 	pending    *worker
+	delivered  *worker // the latest worker to become active, kept after it stops
 	workers    map[*worker]struct{}
 	requesting bool
 	nextID     int
@@ -105,12 +106,23 @@ func (v *variant) run(ctx context.Context) {
 
 	<-ctx.Done()
 
+	stopAt := v.s.clock.Now()
 	v.mu.Lock()
 	v.closed = true
+	last := v.delivered
 	for w := range v.workers {
 		w.cancel()
 	}
 	v.live = false // quietly: the Recorder is stopping, not waiting for the stream
+	if last != nil {
+		// The workers reload at intervals: what the origin published since
+		// the last reload is listed by one more, within the grace.
+		v.wg.Add(1)
+		go func() {
+			defer v.wg.Done()
+			v.finalListing(getCtx, last, stopAt)
+		}()
+	}
 	v.unlock()
 	close(v.stopping)
 
@@ -191,6 +203,14 @@ func (v *variant) requestLocked(from *worker, stale, reason string, fresh, hando
 	}()
 }
 
+// behind reports whether segments of the variant wait for a getter or a
+// host slot: the capture is not keeping up with what is listed.
+func (v *variant) behind() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return len(v.queue) > 0
+}
+
 // covered reports whether a worker is delivering the stream.
 func (v *variant) covered() bool {
 	v.mu.Lock()
@@ -263,6 +283,32 @@ func (v *variant) onPlaylist(w *worker, pl *playlist.Media, fetchStart time.Time
 	if v.closed {
 		return 0
 	}
+	return v.listLocked(w, pl, fetchStart, time.Time{})
+}
+
+// finalListing reloads the active worker's playlist once as the recording
+// stops, and queues the segments it lists that started before stopAt.
+func (v *variant) finalListing(ctx context.Context, w *worker, stopAt time.Time) {
+	s := v.s
+	fetchStart := s.clock.Now()
+	body, final, err := s.fetchBody(ctx, w.url, nil, int64(s.Limits.PlaylistBytes), 0, s.Timeouts.PlaylistHard, nil)
+	var pl *playlist.Media
+	if err == nil && playlist.Sniff(body) == playlist.KindMedia {
+		pl, err = playlist.Parser{MaxBytes: s.Limits.PlaylistBytes}.Media(body, final)
+	}
+	if err != nil || pl == nil {
+		s.log.Debug("no final playlist reload", "variant", v.name, "err", err)
+		return
+	}
+	v.mu.Lock()
+	defer v.unlock()
+	v.listLocked(w, pl, fetchStart, stopAt)
+}
+
+// listLocked does onPlaylist's work; a non-zero until marks the final
+// listing of a stop, which queues only segments that started before it.
+// v.mu held.
+func (v *variant) listLocked(w *worker, pl *playlist.Media, fetchStart, until time.Time) int {
 	segs := pl.Segments
 	l := v.seq.observe(pl, fetchStart)
 	v.c.Recovered.Add(int64(l.recovered))
@@ -300,6 +346,9 @@ func (v *variant) onPlaylist(w *worker, pl *playlist.Media, fetchStart time.Time
 	real := false
 	for _, i := range l.fresh {
 		s := &segs[i]
+		if !until.IsZero() && !starts[i].Before(until) {
+			continue // published after the stop: not part of this recording
+		}
 		if s.Discontinuity {
 			v.c.Discontinuities.Add(1)
 			v.eventLocked(Event{Kind: EventDiscontinuity, URI: s.URI, MSN: s.MSN})
@@ -329,10 +378,10 @@ func (v *variant) onPlaylist(w *worker, pl *playlist.Media, fetchStart time.Time
 		if v.active != nil {
 			v.active.cancel()
 		}
-		v.active, v.pending = w, nil
+		v.active, v.pending, v.delivered = w, nil, w
 		w.working.Store(true)
 	}
-	if v.active == w {
+	if v.active == w && !v.closed {
 		v.setLiveLocked(!pl.Ended)
 	}
 	v.pruneLocked(fetchStart, pl)

@@ -72,7 +72,14 @@ func (w *worker) run(ctx context.Context) (reason string, fresh bool) {
 	for {
 		fetchStart := clock.Now()
 		body, final, err := s.fetchBody(ctx, w.url, nil, int64(s.Limits.PlaylistBytes), s.Timeouts.PlaylistSoft, s.Timeouts.PlaylistHard,
-			func(string) { w.v.request(w, "playlist soft timeout", true) })
+			func(string) {
+				// While this recorder's own downloads queue, a slow reload
+				// says the machine is busy, not that the URL is bad: a new
+				// worker would only add requests.
+				if !w.v.behind() {
+					w.v.request(w, "playlist soft timeout", true)
+				}
+			})
 		var pl *playlist.Media
 		if err == nil {
 			if playlist.Sniff(body) == playlist.KindMaster {
@@ -119,6 +126,9 @@ func (w *worker) run(ctx context.Context) (reason string, fresh bool) {
 				return "ENDLIST", false
 			}
 			next = w.interval(pl.TargetDuration, changed)
+			if w.v.behind() {
+				next = max(next, w.behindInterval(pl))
+			}
 			stale := s.Reload.Stale
 			if stale == 0 {
 				stale = pl.TargetDuration*3/2 + next
@@ -142,6 +152,24 @@ func (w *worker) run(ctx context.Context) (reason string, fresh bool) {
 			}
 		}
 	}
+}
+
+// behindInterval is the wait between reloads while the variant's segments
+// queue for a download slot: reloading at the target duration then only
+// lists segments that would wait too, and costs the requests and parsing
+// the downloads lack. A third of the playlist's duration still sees every
+// segment at least twice before it leaves the window (RFC 8216 §6.2.2 keeps
+// a segment listed for at least three target durations).
+func (w *worker) behindInterval(pl *playlist.Media) time.Duration {
+	var window float64
+	for i := range pl.Segments {
+		window += float64(pl.Segments[i].Duration)
+	}
+	d := jitter(time.Duration(window/3*float64(time.Second)), 1, 1.1)
+	if r := w.v.s.Reload; r.Max > 0 {
+		d = min(d, r.Max)
+	}
+	return d
 }
 
 // interval returns the wait before the next reload.

@@ -168,8 +168,9 @@ func TestFixedInterval(t *testing.T) {
 		r.stop(t)
 		r.srv.mu.Lock()
 		defer r.srv.mu.Unlock()
-		require.GreaterOrEqual(t, len(r.srv.loads), 9)
-		for i := 2; i < len(r.srv.loads); i++ { // loads[0] is the manager's
+		require.GreaterOrEqual(t, len(r.srv.loads), 10)
+		// loads[0] is the manager's; the last is the stop's final reload.
+		for i := 2; i < len(r.srv.loads)-1; i++ {
 			d := r.srv.loads[i] - r.srv.loads[i-1]
 			require.True(t, d >= 1800*time.Millisecond && d <= 2300*time.Millisecond, "interval %v", d)
 		}
@@ -441,6 +442,103 @@ func TestPlaylistSoftTimeout(t *testing.T) {
 		clock.Advance(2200 * time.Millisecond)
 		require.Equal(t, [2]int{5, 1}, look(), "one new worker")
 		require.Equal(t, 1, rec.Status().Variants[0].Workers)
+		cancel()
+		for {
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+				return
+			default:
+				synctest.Wait()
+				clock.Advance(time.Second)
+			}
+		}
+	})
+}
+
+// TestStopListsWhatWasPublished: a stop reads the playlist once more, so
+// a segment published since the last reload and begun before the stop is
+// recorded; one begun after the stop is not.
+func TestStopListsWhatWasPublished(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := startScripted(t, Config{MaxURLAge: -1, Reload: Reload{Stale: time.Hour}}, media(0, 2, nil))
+		r.drive(20 * time.Second) // s0-s2 stored; reloads every 3 s find nothing new
+		// s3 (from 18 s) and s4 (from 24 s) appear between two reloads, and
+		// the stop comes at 20 s, before the next reload.
+		r.srv.set(media(0, 4, nil))
+		r.stop(t)
+		var starts []time.Duration
+		for _, e := range listAll(t, r.store) {
+			starts = append(starts, e.Start.Sub(t0))
+		}
+		require.Equal(t, []time.Duration{0, 6 * time.Second, 12 * time.Second, 18 * time.Second}, starts)
+		r.srv.mu.Lock()
+		defer r.srv.mu.Unlock()
+		require.Zero(t, r.srv.segs["/s4.ts"], "a segment begun after the stop is not fetched")
+	})
+}
+
+// TestReloadsSlowWhileBehind: while a variant's segments wait for a
+// getter, its playlist is reloaded every third of the playlist's duration
+// instead of every target duration, and a slow reload does not hand the
+// worker over; once the queue drains, RFC 8216's schedule resumes.
+func TestReloadsSlowWhileBehind(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clock := airkeep.NewFakeClock(t0)
+		release := make(chan struct{})
+		var mu sync.Mutex
+		var loads []time.Duration
+		url, client := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, ".m3u8") {
+				mu.Lock()
+				loads = append(loads, clock.Now().Sub(t0))
+				mu.Unlock()
+				w.Write([]byte(media(0, 5, nil))) // 36 s listed
+				return
+			}
+			if r.URL.Path == "/s0.ts" {
+				select { // the first segment stalls: the rest queue behind it
+				case <-release:
+				case <-r.Context().Done():
+					return
+				}
+			}
+			fmt.Fprintf(w, "segment %s", r.URL.Path)
+		}))
+		store := archive.NewMemStore()
+		rec, err := New(Config{Stream: "radio", URL: url + "/live.m3u8", Store: store, Clock: clock, HTTPClient: client, MaxURLAge: -1,
+			Limits:   Limits{Getters: 1},
+			Timeouts: Timeouts{HeadersSoft: time.Hour, HeadersHard: 2 * time.Hour, BodySoft: time.Hour, BodyHard: 2 * time.Hour, PlaylistSoft: time.Second},
+			Reload:   Reload{Stale: time.Hour}})
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- rec.Run(ctx) }()
+		intervals := func() []time.Duration {
+			mu.Lock()
+			defer mu.Unlock()
+			var out []time.Duration
+			for i := 2; i < len(loads); i++ { // loads[0] is the manager's
+				out = append(out, loads[i]-loads[i-1])
+			}
+			return out
+		}
+		drive(clock, 40*time.Second, 100*time.Millisecond)
+		behind := intervals()
+		require.GreaterOrEqual(t, len(behind), 2, "%v", behind)
+		for _, d := range behind {
+			require.GreaterOrEqual(t, d, 12*time.Second, "behind: %v", behind)
+			require.LessOrEqual(t, d, 13300*time.Millisecond, "behind: %v", behind)
+		}
+		close(release)
+		drive(clock, 30*time.Second, 100*time.Millisecond)
+		after := intervals()[len(behind)+1:] // the reload that found the queue drained, then RFC 8216's
+		require.GreaterOrEqual(t, len(after), 3, "%v", after)
+		for _, d := range after {
+			require.LessOrEqual(t, d, 3300*time.Millisecond, "caught up: %v", after)
+		}
+		require.Len(t, listAll(t, store), 6)
+		require.Zero(t, rec.Status().Total().HandOvers)
 		cancel()
 		for {
 			select {
