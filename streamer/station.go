@@ -248,10 +248,10 @@ type HLSStream struct {
 	Format Format
 }
 
-// maxSocketPath is the longest unix socket path accepted: sun_path holds
+// MaxSocketPath is the longest Socket path Validate accepts: sun_path holds
 // 108 bytes on Linux and 104 on the BSDs, so a longer path binds nowhere
 // portable.
-const maxSocketPath = 104
+const MaxSocketPath = 104
 
 // Validate checks the station and returns a *ConfigError naming the first
 // bad field. A Socket path too long for a unix socket is one.
@@ -417,10 +417,10 @@ func (s *Station) layout() (*scriptView, error) {
 			// Liquidsoap substitutes <pid>, <script> and <sysrundir> here.
 			return nil, &ConfigError{Field: "Socket", Value: s.Socket, Reason: "contains '<'"}
 		}
-		if n := len(filepath.Clean(s.Socket)); n > maxSocketPath {
+		if n := len(filepath.Clean(s.Socket)); n > MaxSocketPath {
 			// Liquidsoap would start, fail to bind and exit: say it here.
 			return nil, &ConfigError{Field: "Socket", Value: s.Socket,
-				Reason: fmt.Sprintf("%d bytes long, over the %d a unix socket path may have", n, maxSocketPath)}
+				Reason: fmt.Sprintf("%d bytes long, over the %d a unix socket path may have", n, MaxSocketPath)}
 		}
 		mode := s.SocketMode
 		if mode == 0 {

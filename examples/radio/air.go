@@ -109,16 +109,16 @@ func writeAirSummary(ctx context.Context, w io.Writer, r *runner, from time.Time
 		case schedule.LogDeadAir:
 			end := "still silent"
 			if !e.End.IsZero() {
-				end = fmt.Sprintf("%s (%.1fs)", e.End.In(r.cfg.Loc).Format(time.TimeOnly), e.Duration().Seconds())
+				end = fmt.Sprintf("%s (%.1fs)", e.End.In(r.cfg.Location).Format(time.TimeOnly), e.Duration().Seconds())
 			}
-			fmt.Fprintf(w, "dead air on %s: %s to %s", e.Source, e.Start.In(r.cfg.Loc).Format(time.TimeOnly), end)
+			fmt.Fprintf(w, "dead air on %s: %s to %s", e.Source, e.Start.In(r.cfg.Location).Format(time.TimeOnly), end)
 			if e.Comment != "" {
 				fmt.Fprintf(w, " (%s)", e.Comment)
 			}
 			fmt.Fprintln(w)
 		case schedule.LogOnAir:
 			if e.Source == "emergency" {
-				fmt.Fprintf(w, "  covered by %s at %s\n", e.URI, e.Start.In(r.cfg.Loc).Format(time.TimeOnly))
+				fmt.Fprintf(w, "  covered by %s at %s\n", e.URI, e.Start.In(r.cfg.Location).Format(time.TimeOnly))
 			}
 		case schedule.LogJingle:
 			jingles++

@@ -16,6 +16,7 @@ import (
 	"github.com/airkeep/airkeep/archive/storeurl"
 	"github.com/airkeep/airkeep/internal/atomicfile"
 	"github.com/airkeep/airkeep/schedule"
+	"github.com/airkeep/airkeep/schedule/stationfile"
 )
 
 // demoShow is one program of a generated station: a one-off diffusion at
@@ -250,12 +251,12 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	rep, err := importFile(ctx, ds.StationFile, ds.DB, time.Now(), stderr)
+	cfg, rep, err := importFile(ctx, ds.StationFile, ds.DB, time.Now(), stderr)
 	if err != nil {
 		return err
 	}
-	printImport(stdout, rep)
-	cfg, warns, err := loadStation(ds.StationFile, forRun)
+	printImport(stdout, cfg, rep)
+	cfg, warns, err := stationfile.Load(ds.StationFile, stationfile.ForRun)
 	if err != nil {
 		return err
 	}

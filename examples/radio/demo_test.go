@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/airkeep/airkeep/schedule/stationfile"
+
 	"github.com/airkeep/airkeep/schedule/audio"
 	"github.com/airkeep/airkeep/schedule/sqlitestore"
 )
@@ -48,7 +50,7 @@ func TestDemoLayout(t *testing.T) {
 	start := time.Date(2026, 11, 23, 23, 59, 30, 0, time.UTC) // the shows cross midnight
 	ds, err := writeDemoStationOnAir(dir, start, shows, 3*time.Second, true, true)
 	require.NoError(t, err)
-	c, warns, err := loadStation(ds.StationFile, forRun)
+	c, warns, err := stationfile.Load(ds.StationFile, stationfile.ForRun)
 	require.NoError(t, err)
 	require.Empty(t, warns)
 	require.True(t, c.Streamer.AllowRoot)
@@ -56,7 +58,7 @@ func TestDemoLayout(t *testing.T) {
 	store, err := sqlitestore.New(t.Context(), sqlitestore.Config{Path: ds.DB})
 	require.NoError(t, err)
 	defer store.Close()
-	rep, warns, err := importStation(t.Context(), c, store, start)
+	rep, warns, err := c.Sync(t.Context(), store, start)
 	require.NoError(t, err)
 	require.Empty(t, warns)
 	require.Equal(t, 3, rep.Generate.Created)

@@ -25,6 +25,7 @@ import (
 	"github.com/airkeep/airkeep/internal/syncbuf"
 	"github.com/airkeep/airkeep/schedule"
 	"github.com/airkeep/airkeep/schedule/sqlitestore"
+	"github.com/airkeep/airkeep/schedule/stationfile"
 )
 
 // station is one radio run in a test.
@@ -36,7 +37,7 @@ type testRun struct {
 
 func startRun(t *testing.T, path, db string, logger *slog.Logger) *testRun {
 	t.Helper()
-	cfg, _, err := loadStation(path, forRun)
+	cfg, _, err := stationfile.Load(path, stationfile.ForRun)
 	require.NoError(t, err)
 	cfg.Listen = "127.0.0.1:0"
 	return startRunConfig(t, runnerConfig{Station: cfg, DB: db, Logger: logger})
@@ -130,7 +131,7 @@ func TestStationEndToEnd(t *testing.T) {
 	ds, err := writeDemoStation(dir, t0, shows, 30*time.Second, os.Geteuid() == 0)
 	require.NoError(t, err)
 	ctx := t.Context()
-	rep, err := importFile(ctx, ds.StationFile, ds.DB, time.Now(), io.Discard)
+	_, rep, err := importFile(ctx, ds.StationFile, ds.DB, time.Now(), io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, 5, rep.Generate.Created)
 	// Bravo's sounds vanish before it airs.

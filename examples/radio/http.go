@@ -141,7 +141,7 @@ func (r *runner) ts(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(r.cfg.Loc).Format(time.RFC3339)
+	return t.In(r.cfg.Location).Format(time.RFC3339)
 }
 
 func (r *runner) nowState(ctx context.Context, now time.Time) (nowJSON, error) {
@@ -222,13 +222,13 @@ func (r *runner) asRunRange(req *http.Request, now time.Time) (from, to time.Tim
 	q := req.URL.Query()
 	to = now
 	if v := q.Get("end"); v != "" {
-		if to, err = parseInstant(v, r.cfg.Loc); err != nil {
+		if to, err = parseInstant(v, r.cfg.Location); err != nil {
 			return from, to, fmt.Errorf("end: %w", err)
 		}
 	}
 	from = to.Add(-24 * time.Hour)
 	if v := q.Get("start"); v != "" {
-		if from, err = parseInstant(v, r.cfg.Loc); err != nil {
+		if from, err = parseInstant(v, r.cfg.Location); err != nil {
 			return from, to, fmt.Errorf("start: %w", err)
 		}
 	}
@@ -255,7 +255,7 @@ func (r *runner) asRunCSV(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "as-run export: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	name := fmt.Sprintf("%s-asrun-%s-%s.csv", r.station.Slug, from.In(r.cfg.Loc).Format("20060102T150405"), to.In(r.cfg.Loc).Format("20060102T150405"))
+	name := fmt.Sprintf("%s-asrun-%s-%s.csv", r.station.Slug, from.In(r.cfg.Location).Format("20060102T150405"), to.In(r.cfg.Location).Format("20060102T150405"))
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	_, _ = w.Write([]byte(b.String()))

@@ -12,6 +12,7 @@ import (
 	"github.com/airkeep/airkeep/schedule"
 	"github.com/airkeep/airkeep/schedule/listeners"
 	"github.com/airkeep/airkeep/schedule/seal"
+	"github.com/airkeep/airkeep/schedule/stationfile"
 )
 
 // storeSink records a station's listener samples in the store.
@@ -26,7 +27,7 @@ func (s storeSink) Record(ctx context.Context, samples []listeners.Sample) error
 
 // newSamplers returns a listener sampler per Icecast server the station
 // streams to, counting its mounts; none when every is 0.
-func newSamplers(c *stationConfig, st schedule.ListenerStore, stationID int64, every time.Duration, log *slog.Logger) ([]*listeners.Sampler, error) {
+func newSamplers(c *stationfile.Station, st schedule.ListenerStore, stationID int64, every time.Duration, log *slog.Logger) ([]*listeners.Sampler, error) {
 	if every <= 0 {
 		return nil, nil
 	}
@@ -67,7 +68,7 @@ func (r *runner) proofHead(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "want /proof/YYYY-MM-DD.json", http.StatusNotFound)
 		return
 	}
-	h, err := seal.DayHead(req.Context(), r.store, r.station.ID, day, r.cfg.Loc)
+	h, err := seal.DayHead(req.Context(), r.store, r.station.ID, day, r.cfg.Location)
 	if err != nil {
 		r.log.Warn("chain head", "day", day.String(), "err", err)
 		http.Error(w, "chain head unavailable", http.StatusInternalServerError)

@@ -17,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/airkeep/airkeep/schedule/stationfile"
+
 	"github.com/airkeep/airkeep/internal/icecasttest"
 	"github.com/airkeep/airkeep/internal/syncbuf"
 	"github.com/airkeep/airkeep/internal/testtool"
@@ -65,7 +67,7 @@ bitrate = 32
 `), 0o644))
 	db := filepath.Join(dir, "station.db")
 	from := time.Now().UTC().Add(-time.Second)
-	rep, err := importFile(t.Context(), station, db, time.Now(), io.Discard)
+	_, rep, err := importFile(t.Context(), station, db, time.Now(), io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.TagTracks)
 
@@ -75,7 +77,7 @@ bitrate = 32
 			t.Logf("radio logs:\n%s", logs)
 		}
 	})
-	cfg, _, err := loadStation(station, forRun)
+	cfg, _, err := stationfile.Load(station, stationfile.ForRun)
 	require.NoError(t, err)
 	cfg.Listen = "127.0.0.1:0"
 	run := startRunConfig(t, runnerConfig{Station: cfg, DB: db, Logger: slog.New(slog.NewTextHandler(logs, nil)), Listeners: time.Second})

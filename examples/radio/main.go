@@ -24,7 +24,7 @@
 // directory, and exits 0 when every due diffusion aired and was recorded.
 //
 // The station file's every field is shown and explained in
-// testdata/station.toml. All the work is done by the packages schedule,
+// schedule/stationfile/testdata/station.toml. All the work is done by the packages schedule,
 // streamer, hls and archive; this program reads the station file and
 // wires them together.
 //
@@ -46,6 +46,7 @@ import (
 	"time"
 
 	"github.com/airkeep/airkeep/schedule/sqlitestore"
+	"github.com/airkeep/airkeep/schedule/stationfile"
 	"github.com/airkeep/airkeep/streamer"
 )
 
@@ -77,7 +78,7 @@ func main() {
 
 func exitCode(err error, stderr io.Writer) int {
 	var ue usageError
-	var le *loadError
+	var le *stationfile.Error
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
@@ -166,41 +167,41 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := required("station", "db")(fs); err != nil {
 		return err
 	}
-	rep, err := importFile(ctx, *stationPath, *db, time.Now(), stderr)
+	cfg, rep, err := importFile(ctx, *stationPath, *db, time.Now(), stderr)
 	if err != nil {
 		return err
 	}
-	printImport(stdout, rep)
+	printImport(stdout, cfg, rep)
 	return nil
 }
 
 // importFile checks the station file, prints its warnings and imports it.
-func importFile(ctx context.Context, stationPath, db string, now time.Time, stderr io.Writer) (importReport, error) {
-	cfg, warns, err := loadStation(stationPath, forImport)
+func importFile(ctx context.Context, stationPath, db string, now time.Time, stderr io.Writer) (*stationfile.Station, stationfile.SyncReport, error) {
+	cfg, warns, err := stationfile.Load(stationPath, stationfile.ForImport)
 	if err != nil {
-		return importReport{}, err
+		return nil, stationfile.SyncReport{}, err
 	}
 	printWarnings(stderr, warns)
 	store, err := openStore(ctx, db)
 	if err != nil {
-		return importReport{}, err
+		return nil, stationfile.SyncReport{}, err
 	}
 	defer store.Close()
-	rep, warns, err := importStation(ctx, cfg, store, now)
+	rep, warns, err := cfg.Sync(ctx, store, now)
 	if err != nil {
-		return rep, err
+		return nil, rep, err
 	}
 	printWarnings(stderr, warns)
-	return rep, nil
+	return cfg, rep, nil
 }
 
-func printWarnings(w io.Writer, warns []*fileError) {
+func printWarnings(w io.Writer, warns []*stationfile.Problem) {
 	for _, fe := range warns {
 		fmt.Fprintln(w, "warning:", fe)
 	}
 }
 
-func printImport(w io.Writer, rep importReport) {
+func printImport(w io.Writer, c *stationfile.Station, rep stationfile.SyncReport) {
 	g := rep.Generate
 	fmt.Fprintf(w, "station %s: %d programs, %d music rotations, %d schedules, %d episodes with sounds, %d sounds",
 		rep.Station.Slug, rep.Programs, rep.Music, rep.Schedules, rep.Episodes, rep.Sounds)
@@ -209,7 +210,7 @@ func printImport(w io.Writer, rep importReport) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "diffusions %s to %s: %d created, %d existing, %d deleted, %d cancelled, %d kept; %d overlapping pairs of schedules\n",
-		rep.From.In(rep.Loc).Format(time.DateOnly), rep.To.In(rep.Loc).Format(time.DateOnly), g.Created, g.Existing, g.Deleted, g.Cancelled, g.Kept, rep.ConflictPairs)
+		rep.From.In(c.Location).Format(time.DateOnly), rep.To.In(c.Location).Format(time.DateOnly), g.Created, g.Existing, g.Deleted, g.Cancelled, g.Kept, rep.ConflictPairs)
 }
 
 func cmdScript(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -225,7 +226,7 @@ func cmdScript(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// The script reads secrets from the environment at run time: they
 	// need not be set to print it.
-	cfg, warns, err := loadStation(*stationPath, forImport)
+	cfg, warns, err := stationfile.Load(*stationPath, stationfile.ForImport)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/airkeep/airkeep/schedule/listeners"
 	"github.com/airkeep/airkeep/schedule/seal"
 	"github.com/airkeep/airkeep/schedule/sqlitestore"
+	"github.com/airkeep/airkeep/schedule/stationfile"
 	"github.com/airkeep/airkeep/streamer"
 )
 
@@ -38,7 +39,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	stationPath := fs.String("station", "", "station file (TOML) (required)")
 	db := fs.String("db", "", "schedule database made by radio import (required)")
-	listen := fs.String("listen", "", "address of the page and API, host:port (default: the station file's http.listen, or "+defaultListen+")")
+	listen := fs.String("listen", "", "address of the page and API, host:port (default: the station file's http.listen, or "+stationfile.DefaultListen+")")
 	progress := fs.Duration("progress", 10*time.Second, "interval between progress lines on stderr (0: none)")
 	verbose := fs.Bool("v", false, "log debug lines")
 	listeners := fs.Duration("listeners", 30*time.Second, "interval between listener samples from the station's Icecast outputs (0: none)")
@@ -48,7 +49,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := required("station", "db")(fs); err != nil {
 		return err
 	}
-	cfg, warns, err := loadStation(*stationPath, forRun)
+	cfg, warns, err := stationfile.Load(*stationPath, stationfile.ForRun)
 	if err != nil {
 		return err
 	}
@@ -69,7 +70,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 type runnerConfig struct {
-	Station  *stationConfig
+	Station  *stationfile.Station
 	DB       string
 	Logger   *slog.Logger
 	Progress time.Duration // 0: no progress line
@@ -83,7 +84,7 @@ type runnerConfig struct {
 // runner is one run of a station: every component, built and wired, ready
 // to Run.
 type runner struct {
-	cfg      *stationConfig
+	cfg      *stationfile.Station
 	log      *slog.Logger
 	store    *sqlitestore.Store
 	station  schedule.Station
@@ -120,7 +121,7 @@ func newRunner(ctx context.Context, rc runnerConfig) (_ *runner, err error) {
 		}
 		return nil, err
 	}
-	for _, d := range []string{c.LiqDir, filepath.Join(c.LiqDir, "playlists")} {
+	for _, d := range []string{c.LiquidsoapDir, filepath.Join(c.LiquidsoapDir, "playlists")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
 		}
@@ -129,12 +130,12 @@ func newRunner(ctx context.Context, rc runnerConfig) (_ *runner, err error) {
 	if c.Streamer.AllowRoot && os.Geteuid() == 0 {
 		r.log.Warn("running Liquidsoap as root: its own root check is disabled (liquidsoap.allow_root)")
 	}
-	r.proc, err = streamer.NewProcess(streamer.ProcessConfig{Station: c.Streamer, Binary: c.Binary, Dir: c.LiqDir,
+	r.proc, err = streamer.NewProcess(streamer.ProcessConfig{Station: c.Streamer, Binary: c.Binary, Dir: c.LiquidsoapDir,
 		OnEvent: r.events.onEvent, Logger: r.log.With("component", "liquidsoap")})
 	if err != nil {
 		return nil, err
 	}
-	r.ctl, err = streamer.NewController(streamer.ControllerConfig{Station: c.Streamer, Location: c.Loc,
+	r.ctl, err = streamer.NewController(streamer.ControllerConfig{Station: c.Streamer, Location: c.Location,
 		Margin: c.Delay + 5*time.Second, Logger: r.log.With("component", "controller")})
 	if err != nil {
 		return nil, err
@@ -168,7 +169,7 @@ func newRunner(ctx context.Context, rc runnerConfig) (_ *runner, err error) {
 			events: r.events, log: r.log,
 		}
 	}
-	sc := seal.Config{Store: r.store, StationID: r.station.ID, Loc: c.Loc, Logger: r.log.With("component", "seal")}
+	sc := seal.Config{Store: r.store, StationID: r.station.ID, Loc: c.Location, Logger: r.log.With("component", "seal")}
 	if r.arch != nil {
 		sc.Archive, sc.Stream, sc.Variant = r.arch, c.Record.Stream, "source"
 	}

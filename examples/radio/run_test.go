@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/airkeep/airkeep/schedule/stationfile"
+
 	"github.com/airkeep/airkeep/streamer"
 )
 
@@ -33,9 +35,9 @@ func TestRunLiquidsoapWillNotStart(t *testing.T) {
 	require.NoError(t, os.WriteFile(fake, []byte("#!/bin/sh\necho 'init: security exit, root euid' >&2\nexit 255\n"), 0o755))
 	_, path := writeStation(t, minimal+"[liquidsoap]\nbinary = \""+fake+"\"\n[record]\n")
 	db := filepath.Join(dir, "station.db")
-	_, err := importFile(t.Context(), path, db, time.Now(), io.Discard)
+	_, _, err := importFile(t.Context(), path, db, time.Now(), io.Discard)
 	require.NoError(t, err)
-	cfg, _, err := loadStation(path, forRun)
+	cfg, _, err := stationfile.Load(path, stationfile.ForRun)
 	require.NoError(t, err)
 	cfg.Listen = "127.0.0.1:0"
 	r, err := newRunner(t.Context(), runnerConfig{Station: cfg, DB: db, Logger: slog.New(slog.DiscardHandler)})

@@ -1,4 +1,4 @@
-package main
+package stationfile
 
 import (
 	"fmt"
@@ -28,15 +28,9 @@ type rawJingles struct {
 	At    []string `toml:"at"`
 }
 
-// liveProgram is a program that is a live slot.
-type liveProgram struct {
-	Slug        string
-	Credentials schedule.LiveCredentials
-}
-
 // parseOnAir checks [on_air], [jingles], the live slots and the live
 // programs, and sets them on st and c. progs are the programs as written.
-func parseOnAir(p *problems, dir string, raw *rawStation, progs []rawProgram, st *streamer.Station, c *stationConfig, mode loadMode,
+func parseOnAir(p *problems, dir string, raw *rawStation, progs []rawProgram, st *streamer.Station, c *Station, mode Mode,
 	secret func(field, name string) string) {
 	if o := raw.OnAir; o != nil {
 		da := &streamer.DeadAir{}
@@ -102,7 +96,7 @@ func parseOnAir(p *problems, dir string, raw *rawStation, progs []rawProgram, st
 
 	// Live slots: programs with live_user take the harbor during their
 	// diffusions only.
-	var live []liveProgram
+	var live []LiveProgram
 	var slots []schedule.Schedule
 	var slotFields []string
 	for i, pr := range progs {
@@ -114,7 +108,7 @@ func parseOnAir(p *problems, dir string, raw *rawStation, progs []rawProgram, st
 			p.errorf(field+".live_user", "%q: want a user name without spaces or ':'", pr.LiveUser)
 		}
 		pw := secret(field+".live_password_env", pr.LivePasswordEnv)
-		live = append(live, liveProgram{Slug: pr.Slug, Credentials: schedule.LiveCredentials{User: pr.LiveUser, Password: pw}})
+		live = append(live, LiveProgram{Slug: pr.Slug, Credentials: schedule.LiveCredentials{User: pr.LiveUser, Password: pw}})
 		for j := range pr.Schedules {
 			for _, pc := range c.Programs {
 				if pc.Slug != pr.Slug {

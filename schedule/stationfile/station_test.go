@@ -1,4 +1,4 @@
-package main
+package stationfile
 
 import (
 	"fmt"
@@ -39,15 +39,15 @@ func TestExampleStationFile(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644))
 	}
 	secrets := env(map[string]string{"RADIO_LIVE_PASSWORD": "l1ve", "RADIO_ICECAST_PASSWORD": "h4ck"})
-	c, warns, err := parseStation("station.toml", dir, string(src), forRun, secrets)
+	c, warns, err := Parse("station.toml", dir, src, ForRun, secrets)
 	require.NoError(t, err)
 	require.Empty(t, warns)
 
 	require.Equal(t, "Radio Example", c.Name)
 	require.Equal(t, "example", c.Slug)
-	require.Equal(t, "Europe/Paris", c.Loc.String())
+	require.Equal(t, "Europe/Paris", c.Location.String())
 	require.Equal(t, 4, c.Weeks)
-	require.Equal(t, []musicConfig{{Field: "music[0]", Name: "music", Dir: filepath.Join(dir, "music"), Tags: true}}, c.Music)
+	require.Equal(t, []Music{{Field: "music[0]", Name: "music", Dir: filepath.Join(dir, "music"), Tags: true}}, c.Music)
 	require.Len(t, c.Programs, 2)
 	morning := c.Programs[0]
 	require.Equal(t, `The Morning "Show"`, morning.Title)
@@ -69,7 +69,7 @@ func TestExampleStationFile(t *testing.T) {
 	require.Equal(t, filepath.Join(dir, "liquidsoap", "liquidsoap.sock"), st.Socket)
 	require.Equal(t, []streamer.Playlist{{ID: "music", Path: filepath.Join(dir, "liquidsoap", "playlists", "music.m3u")}}, st.Playlists)
 	require.True(t, st.Live.Slots)
-	require.Equal(t, []liveProgram{{Slug: "live-session", Credentials: schedule.LiveCredentials{User: "session", Password: "l1ve"}}}, c.Live)
+	require.Equal(t, []LiveProgram{{Slug: "live-session", Credentials: schedule.LiveCredentials{User: "session", Password: "l1ve"}}}, c.Live)
 	require.Equal(t, 5*time.Minute, c.LiveGrace)
 	require.Equal(t, &streamer.DeadAir{Threshold: -40, Duration: 10 * time.Second, Emergency: filepath.Join(dir, "emergency")}, st.DeadAir)
 	require.Equal(t, &streamer.Jingles{Path: filepath.Join(dir, "jingles"), Every: 4, At: []time.Duration{0, 30 * time.Minute}}, st.Jingles)
@@ -79,7 +79,7 @@ func TestExampleStationFile(t *testing.T) {
 	require.Equal(t, filepath.Join(dir, "hls"), st.HLS.Dir)
 	require.Equal(t, 2*time.Second, st.HLS.SegmentDuration)
 	require.Equal(t, []streamer.HLSStream{{Name: "aac", Format: streamer.Format{Codec: streamer.AAC, Bitrate: 128}}}, st.HLS.Streams)
-	require.Equal(t, &recordConfig{HLSDir: filepath.Join(dir, "hls"), Store: filepath.Join(dir, "segments"), Stream: "example", Playlist: "live.m3u8"}, c.Record)
+	require.Equal(t, &Record{HLSDir: filepath.Join(dir, "hls"), Store: filepath.Join(dir, "segments"), Stream: "example", Playlist: "live.m3u8"}, c.Record)
 	require.Equal(t, "127.0.0.1:8080", c.Listen)
 	require.Equal(t, 20*time.Minute, c.CancelTimeout)
 
@@ -90,17 +90,17 @@ func TestExampleStationFile(t *testing.T) {
 	require.NotContains(t, string(script), "l1ve")
 
 	// For an import, a missing secret is only a warning.
-	_, warns, err = parseStation("station.toml", dir, string(src), forImport, env(nil))
+	_, warns, err = Parse("station.toml", dir, src, ForImport, env(nil))
 	require.NoError(t, err)
 	require.Len(t, warns, 2)
 	require.Equal(t, "programs[1].live_password_env", warns[1].Field)
 	require.Equal(t, lineOf(string(src), `live_password_env = "RADIO_LIVE_PASSWORD"`, 1), warns[1].Line)
-	_, _, err = parseStation("station.toml", dir, string(src), forRun, env(nil))
-	var le *loadError
+	_, _, err = Parse("station.toml", dir, src, ForRun, env(nil))
+	var le *Error
 	require.ErrorAs(t, err, &le)
-	require.Len(t, le.Errs, 2)
+	require.Len(t, le.Problems, 2)
 	require.Equal(t, fmt.Sprintf("station.toml:%d: outputs.icecast[0].password_env: $RADIO_ICECAST_PASSWORD is not set",
-		lineOf(string(src), `password_env = "RADIO_ICECAST_PASSWORD"`, 1)), le.Errs[0].Error())
+		lineOf(string(src), `password_env = "RADIO_ICECAST_PASSWORD"`, 1)), le.Problems[0].Error())
 }
 
 // minimal is a valid station; tests append to it.
@@ -178,7 +178,7 @@ func TestStationFileErrors(t *testing.T) {
 		{name: "bad segment duration", src: minimal + "[record]\nsegment_duration = \"1.5s\"\n", at: "1.5s", field: "record.segment_duration", msg: "whole number of seconds"},
 		{name: "icecast without password", src: noOutputs + "[[outputs.icecast]]\nmount = \"/radio.mp3\"\n", at: "[[outputs.icecast]]", field: "outputs.icecast[0].password_env", msg: "required"},
 		{name: "bad listen", src: minimal + "[http]\nlisten = \"8080\"\n", at: "8080", field: "http.listen", msg: "want host:port"},
-		{name: "long socket path", src: minimal + "[liquidsoap]\ndir = \"" + strings.Repeat("x", 120) + "\"\n", at: "xxxx", field: "liquidsoap.dir", msg: "unix socket path"},
+		{name: "long socket path", src: minimal + "[liquidsoap]\ndir = \"" + strings.Repeat("x", 120) + "\"\n", at: "xxxx", field: "liquidsoap.dir", msg: "liquidsoap.sock would be"},
 		{name: "socket path with code", src: minimal + "[liquidsoap]\ndir = \"#{x}\"\n", at: "#{x}", field: "liquidsoap.dir", msg: "evaluate as code"},
 		{name: "never as delay", src: minimal + "[monitor]\ndelay = \"never\"\n", at: "never", field: "monitor.delay", msg: "want a duration"},
 		{name: "dead air threshold", src: minimal + "[on_air]\ndead_air_threshold = -3.0\n", at: "-3.0", field: "on_air.dead_air_threshold", msg: "want -90 to -10"},
@@ -206,10 +206,10 @@ func TestStationFileErrors(t *testing.T) {
 			dir := stationDir(t, "music", "full")
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "full", "a.mp3"), []byte("x"), 0o644))
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "station.toml"), nil, 0o644))
-			_, _, err := parseStation("station.toml", dir, tt.src, forImport, env(map[string]string{"PW": "x"}))
-			var le *loadError
+			_, _, err := Parse("station.toml", dir, []byte(tt.src), ForImport, env(map[string]string{"PW": "x"}))
+			var le *Error
 			require.ErrorAs(t, err, &le, "source:\n%s", tt.src)
-			fe := le.Errs[0]
+			fe := le.Problems[0]
 			require.Equal(t, tt.field, fe.Field, "%v", err)
 			line := 0
 			if tt.at != "" {
@@ -224,11 +224,11 @@ func TestStationFileErrors(t *testing.T) {
 
 func TestStationFileAllErrorsAtOnce(t *testing.T) {
 	src := "name = \"x\"\nzone = \"Nowhere\"\nweeks = 99\noutputs = { dummy = true }\n[[programs]]\nslug = \"a\"\nsounds = \"nope\"\n"
-	_, _, err := parseStation("s.toml", t.TempDir(), src, forImport, env(nil))
-	var le *loadError
+	_, _, err := Parse("s.toml", t.TempDir(), []byte(src), ForImport, env(nil))
+	var le *Error
 	require.ErrorAs(t, err, &le)
 	var got []string
-	for _, fe := range le.Errs {
+	for _, fe := range le.Problems {
 		got = append(got, fe.Field)
 	}
 	require.Equal(t, []string{"zone", "weeks", "programs[0].sounds"}, got)
@@ -237,10 +237,10 @@ func TestStationFileAllErrorsAtOnce(t *testing.T) {
 
 func TestStationFileWarnings(t *testing.T) {
 	src := minimal + "\n[[programs]]\nslug = \"quiet\"\n"
-	c, warns, err := parseStation("s.toml", t.TempDir(), src, forImport, env(nil))
+	c, warns, err := Parse("s.toml", t.TempDir(), []byte(src), ForImport, env(nil))
 	require.NoError(t, err)
 	require.Len(t, warns, 1)
-	require.Equal(t, &fileError{File: "s.toml", Line: 5, Field: "programs[0]", Msg: "no schedule: the program never airs"}, warns[0])
+	require.Equal(t, &Problem{File: "s.toml", Line: 5, Field: "programs[0]", Msg: "no schedule: the program never airs"}, warns[0])
 	require.Equal(t, "test", c.Slug)
 }
 
@@ -273,4 +273,26 @@ func TestStreamerField(t *testing.T) {
 	} {
 		require.Equal(t, want, streamerField(in), in)
 	}
+}
+
+// TestSocketPathTooLong: streamer.Station.Validate refuses the socket
+// path; the station file says it in its own terms, naming the folder.
+func TestSocketPathTooLong(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("x", 120)
+	_, _, err := Parse("s.toml", dir, []byte(minimal+"[liquidsoap]\ndir = \""+long+"\"\n"), ForImport, env(nil))
+	var le *Error
+	require.ErrorAs(t, err, &le)
+	require.Len(t, le.Problems, 1)
+	sock := filepath.Join(dir, long, "liquidsoap.sock")
+	require.Equal(t, &Problem{File: "s.toml", Line: 5, Field: "liquidsoap.dir",
+		Msg: fmt.Sprintf("the command socket %s would be %d bytes long, over the 104 a unix socket path may have: choose a shorter folder", sock, len(sock))},
+		le.Problems[0])
+}
+
+func TestTooLarge(t *testing.T) {
+	_, _, err := Parse("s.toml", t.TempDir(), make([]byte, MaxSize+1), ForImport, env(nil))
+	var le *Error
+	require.ErrorAs(t, err, &le)
+	require.Contains(t, le.Problems[0].Msg, "a station file holds at most")
 }

@@ -1,14 +1,15 @@
-package main
+package stationfile
 
 import (
-	"github.com/airkeep/airkeep/internal/testtool"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/airkeep/airkeep/internal/testtool"
 	"github.com/airkeep/airkeep/streamer"
 )
 
@@ -16,7 +17,8 @@ import (
 // values hold what a script generator gets wrong (quotes, backslashes,
 // '#', spaces, non-ASCII) and checks the generated script with the real
 // liquidsoap --check. Values Liquidsoap would misread ("#{", control
-// characters) are refused before: see TestStationFileErrors.
+// characters) are refused before: see TestStationFileErrors. (strconv.Quote
+// writes these values as TOML basic strings.)
 func TestOddValuesMakeScriptsLiquidsoapReads(t *testing.T) {
 	bin := testtool.Require(t, "liquidsoap")
 	tests := []struct {
@@ -30,12 +32,12 @@ func TestOddValuesMakeScriptsLiquidsoapReads(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := stationDir(t, "music")
-			src := "name = " + tomlString(tt.station) + "\nzone = \"UTC\"\n" +
+			src := "name = " + strconv.Quote(tt.station) + "\nzone = \"UTC\"\n" +
 				"[[music]]\nname = \"music\"\ndir = \"music\"\n" +
-				"[liquidsoap]\ndir = " + tomlString(tt.liqDir) + "\n" +
-				"[record]\nhls_dir = " + tomlString(tt.hlsDir) + "\n" +
-				"[[outputs.icecast]]\nmount = \"/radio.mp3\"\npassword_env = \"PW\"\ndescription = " + tomlString(tt.description) + "\n"
-			c, _, err := parseStation("station.toml", dir, src, forRun, env(map[string]string{"PW": `p"w#{x}`}))
+				"[liquidsoap]\ndir = " + strconv.Quote(tt.liqDir) + "\n" +
+				"[record]\nhls_dir = " + strconv.Quote(tt.hlsDir) + "\n" +
+				"[[outputs.icecast]]\nmount = \"/radio.mp3\"\npassword_env = \"PW\"\ndescription = " + strconv.Quote(tt.description) + "\n"
+			c, _, err := Parse("station.toml", dir, []byte(src), ForRun, env(map[string]string{"PW": `p"w#{x}`}))
 			require.NoError(t, err)
 			script, err := c.Streamer.Script()
 			require.NoError(t, err)

@@ -1,4 +1,4 @@
-package main
+package stationfile
 
 import (
 	"errors"
@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -136,181 +135,35 @@ type rawMonitor struct {
 	SyncInterval  string `toml:"sync_interval"`
 }
 
-// stationConfig is a station file read, checked and resolved: relative
-// paths made absolute against the file's folder, defaults applied.
-type stationConfig struct {
-	File string // the station file
-	Dir  string // its folder
-
-	Name, Slug, Zone string
-	Loc              *time.Location
-	Weeks            int
-	Music            []musicConfig
-	Programs         []programConfig
-
-	Binary   string            // the liquidsoap executable
-	LiqDir   string            // Liquidsoap's working folder: script, socket, playlists
-	Streamer *streamer.Station // the Liquidsoap graph, validated
-	Record   *recordConfig     // nil: the station does not record itself
-	Listen   string
-
-	Delay, CancelTimeout, SyncInterval time.Duration
-
-	Webhook   string        // where dead air is posted, or ""
-	Live      []liveProgram // the programs that are live slots
-	LiveGrace time.Duration // 0: the library's default
-
-	keys *keyLines
-}
-
-type musicConfig struct {
-	Field      string // "music[0]", for messages
-	Name       string
-	Dir        string
-	Sequential bool
-	Tags       bool // the songs' tags give their tracks
-}
-
-type programConfig struct {
-	Field     string
-	Slug      string
-	Title     string
-	Sounds    string // "" for a program without sound folder (live shows)
-	Active    bool
-	Schedules []scheduleConfig
-}
-
-type scheduleConfig struct {
-	Field    string
-	Schedule schedule.Schedule
-}
-
-type recordConfig struct {
-	HLSDir   string // where Liquidsoap writes the HLS files
-	Store    string // archive folder or URL
-	Stream   string // archive stream name
-	Playlist string // master playlist file name in HLSDir
-}
-
-// Defaults of the station file.
-const (
-	defaultWeeks    = 4
-	defaultListen   = "127.0.0.1:8080"
-	defaultSegment  = 2 * time.Second
-	defaultSegments = 15
-	hlsPlaylist     = "live.m3u8"
-)
-
-// fileError is a problem found in the station file, located by line and
-// key path ("programs[1].schedules[0].zone").
-type fileError struct {
-	File  string
-	Line  int
-	Field string
-	Msg   string
-}
-
-func (e *fileError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		b.WriteString(":" + strconv.Itoa(e.Line))
+// Parse checks the text of a station file. name is the file name its
+// problems carry, dir the folder its relative paths resolve against
+// (and whose sound folders it checks); env reads the environment for the
+// secrets (nil means os.LookupEnv). It returns every error at once as an
+// *Error, and the warnings beside a valid Station.
+func Parse(name, dir string, src []byte, mode Mode, env func(string) (string, bool)) (*Station, []*Problem, error) {
+	if env == nil {
+		env = os.LookupEnv
 	}
-	b.WriteString(": ")
-	if e.Field != "" {
-		b.WriteString(e.Field + ": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
-// loadError lists every error found in a station file, one per line, so
-// that a person fixes them in one pass.
-type loadError struct{ Errs []*fileError }
-
-func (e *loadError) Error() string {
-	lines := make([]string, len(e.Errs))
-	for i, fe := range e.Errs {
-		lines[i] = fe.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// problems collects errors and warnings while a file is checked.
-type problems struct {
-	file  string
-	keys  *keyLines
-	errs  []*fileError
-	warns []*fileError
-}
-
-func (p *problems) at(field, format string, args ...any) *fileError {
-	line := 0
-	if p.keys != nil {
-		line = p.keys.line(field)
-	}
-	return &fileError{File: p.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
-}
-
-func (p *problems) errorf(field, format string, args ...any) {
-	p.errs = append(p.errs, p.at(field, format, args...))
-}
-
-func (p *problems) warnf(field, format string, args ...any) {
-	p.warns = append(p.warns, p.at(field, format, args...))
-}
-
-func (p *problems) err() error {
-	if len(p.errs) == 0 {
-		return nil
-	}
-	return &loadError{Errs: p.errs}
-}
-
-// loadMode says what the station file is read for: run needs the secrets
-// its outputs use from the environment; import does not.
-type loadMode int
-
-const (
-	forImport loadMode = iota
-	forRun
-)
-
-// loadStation reads and checks the station file at path. It returns every
-// error at once as a *loadError, and warnings (things that work but are
-// probably not what was meant) beside a valid config.
-func loadStation(path string, mode loadMode) (*stationConfig, []*fileError, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	return parseStation(path, filepath.Dir(abs), string(src), mode, os.LookupEnv)
-}
-
-// parseStation checks the station file's text. name is the file name used
-// in messages, dir the folder relative paths resolve against; env reads
-// the environment (secrets).
-func parseStation(name, dir, src string, mode loadMode, env func(string) (string, bool)) (*stationConfig, []*fileError, error) {
 	p := &problems{file: name}
+	if len(src) > MaxSize {
+		p.errorf("", "%d bytes: a station file holds at most %d", len(src), MaxSize)
+		return nil, nil, p.err()
+	}
 	var raw rawStation
-	md, err := toml.Decode(src, &raw)
+	md, err := toml.Decode(string(src), &raw)
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			p.errs = append(p.errs, &fileError{File: name, Line: pe.Position.Line, Msg: pe.Message})
+			p.errs = append(p.errs, &Problem{File: name, Line: pe.Position.Line, Msg: pe.Message})
 			return nil, nil, p.err()
 		}
 		key, msg := tomlMessage(err)
-		p.keys = locateKeys(src, md)
+		p.keys = locateKeys(string(src), md)
 		p.errorf(key, "%s", msg)
 		return nil, nil, p.err()
 	}
-	p.keys = locateKeys(src, md)
-	c := &stationConfig{File: name, Dir: dir, keys: p.keys}
+	p.keys = locateKeys(string(src), md)
+	c := &Station{File: name, Dir: dir, keys: p.keys}
 	decode := func(prim toml.Primitive, field, key string, v any) bool {
 		if err := md.PrimitiveDecode(prim, v); err != nil {
 			k, msg := tomlMessage(err)
@@ -369,7 +222,7 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 		if i := strings.LastIndexByte(lk.key, '.'); i >= 0 && undecoded[lk.key[:i]] {
 			continue // inside an unknown table: its table is reported
 		}
-		p.errs = append(p.errs, &fileError{File: name, Line: lk.line, Field: lk.path, Msg: "unknown field"})
+		p.errs = append(p.errs, &Problem{File: name, Line: lk.line, Field: lk.path, Msg: "unknown field"})
 	}
 	if len(p.errs) > 0 {
 		return nil, nil, p.err()
@@ -394,7 +247,7 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 	c.Zone = raw.Zone
 	if raw.Zone == "" {
 		p.errorf("zone", "required: the IANA time zone of the station, such as \"Europe/Paris\"")
-	} else if c.Loc, err = schedule.LoadZone(raw.Zone); err != nil {
+	} else if c.Location, err = schedule.LoadZone(raw.Zone); err != nil {
 		p.errorf("zone", "unknown time zone %q: want an IANA name such as \"Europe/Paris\"", raw.Zone)
 	}
 	c.Weeks = raw.Weeks
@@ -408,7 +261,7 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 	slugs := map[string]string{} // program slug → field, music and programs share the store's table
 	for i, m := range musics {
 		field := fmt.Sprintf("music[%d]", i)
-		mc := musicConfig{Field: field, Name: m.Name, Sequential: m.Sequential, Tags: m.Tags == nil || *m.Tags}
+		mc := Music{Field: field, Name: m.Name, Sequential: m.Sequential, Tags: m.Tags == nil || *m.Tags}
 		if m.Name == "" {
 			p.errorf(field+".name", "required")
 		} else if other, dup := slugs[m.Name]; dup {
@@ -422,7 +275,7 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 
 	for i, pr := range progs {
 		field := fmt.Sprintf("programs[%d]", i)
-		pc := programConfig{Field: field, Slug: pr.Slug, Title: pr.Title, Active: pr.Active == nil || *pr.Active}
+		pc := Program{Field: field, Slug: pr.Slug, Title: pr.Title, Active: pr.Active == nil || *pr.Active}
 		switch {
 		case pr.Slug == "":
 			p.errorf(field+".slug", "required: the program's stable name, such as \"morning-show\"")
@@ -455,7 +308,7 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 			names[rs.Name] = true
 			checkOneLine(p, sf+".name", rs.Name)
 			if s, ok := buildSchedule(p, sf, rs, raw.Zone); ok {
-				pc.Schedules = append(pc.Schedules, scheduleConfig{Field: sf, Schedule: s})
+				pc.Schedules = append(pc.Schedules, Schedule{Field: sf, Schedule: s})
 			}
 		}
 		if len(pr.schedules) == 0 && pc.Active {
@@ -469,16 +322,16 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 	if c.Binary == "" {
 		c.Binary = "liquidsoap"
 	}
-	c.LiqDir = resolve(dir, raw.Liquidsoap.Dir, "liquidsoap")
+	c.LiquidsoapDir = resolve(dir, raw.Liquidsoap.Dir, "liquidsoap")
 	st := &streamer.Station{
 		Name:      raw.Name,
-		Socket:    filepath.Join(c.LiqDir, "liquidsoap.sock"),
+		Socket:    filepath.Join(c.LiquidsoapDir, "liquidsoap.sock"),
 		AllowRoot: raw.Liquidsoap.AllowRoot,
 		LogLevel:  raw.Liquidsoap.LogLevel,
 		Dummy:     raw.Outputs.Dummy,
 	}
 	for _, m := range c.Music {
-		st.Playlists = append(st.Playlists, streamer.Playlist{ID: m.Name, Path: filepath.Join(c.LiqDir, "playlists", m.Name+".m3u"), Sequential: m.Sequential})
+		st.Playlists = append(st.Playlists, streamer.Playlist{ID: m.Name, Path: filepath.Join(c.LiquidsoapDir, "playlists", m.Name+".m3u"), Sequential: m.Sequential})
 	}
 	secret := func(field, name string) string {
 		if name == "" {
@@ -487,7 +340,7 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 		}
 		v, ok := env(name)
 		if !ok || v == "" {
-			if mode == forRun {
+			if mode == ForRun {
 				p.errorf(field, "$%s is not set", name)
 				return ""
 			}
@@ -519,7 +372,7 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 		}
 	}
 	if r := raw.Record; r != nil {
-		rc := &recordConfig{HLSDir: resolve(dir, r.HLSDir, "hls"), Stream: r.Stream, Playlist: hlsPlaylist}
+		rc := &Record{HLSDir: resolve(dir, r.HLSDir, "hls"), Stream: r.Stream, Playlist: hlsPlaylist}
 		rc.Store = r.Store
 		switch {
 		case rc.Store == "":
@@ -557,7 +410,7 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 	parseOnAir(p, dir, &raw, rawProgs, st, c, mode, secret)
 	c.Listen = raw.HTTP.Listen
 	if c.Listen == "" {
-		c.Listen = defaultListen
+		c.Listen = DefaultListen
 	}
 	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
 		p.errorf("http.listen", "%q: want host:port, such as \"127.0.0.1:8080\"", c.Listen)
@@ -576,7 +429,12 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 	if len(p.errs) == 0 {
 		if err := st.Validate(); err != nil {
 			var ce *streamer.ConfigError
-			if errors.As(err, &ce) {
+			switch {
+			case errors.As(err, &ce) && ce.Field == "Socket" && len(st.Socket) > streamer.MaxSocketPath:
+				// The folder is what the file sets: say so in its terms.
+				p.errorf("liquidsoap.dir", "the command socket %s would be %d bytes long, over the %d a unix socket path may have: choose a shorter folder",
+					st.Socket, len(st.Socket), streamer.MaxSocketPath)
+			case errors.As(err, &ce):
 				msg := ce.Reason
 				if ce.Err != nil {
 					msg = strings.TrimPrefix(msg+": "+ce.Err.Error(), ": ")
@@ -585,7 +443,7 @@ func parseStation(name, dir, src string, mode loadMode, env func(string) (string
 					msg = fmt.Sprintf("%q: %s", ce.Value, msg)
 				}
 				p.errorf(streamerField(ce.Field), "%s", msg)
-			} else {
+			default:
 				p.errorf("", "%v", err)
 			}
 		}
@@ -764,7 +622,7 @@ func checkOneLine(p *problems, field, s string) {
 // error for an import, which reads it; a warning for a run, which plays
 // what the store holds and must not stay off air for one missing folder
 // (the monitor marks the sounds whose files are gone).
-func checkDir(p *problems, base, field, v string, required bool, mode loadMode) string {
+func checkDir(p *problems, base, field, v string, required bool, mode Mode) string {
 	if v == "" {
 		if required {
 			p.errorf(field, "required")
@@ -772,7 +630,7 @@ func checkDir(p *problems, base, field, v string, required bool, mode loadMode) 
 		return ""
 	}
 	report := p.errorf
-	if mode == forRun {
+	if mode == ForRun {
 		report = p.warnf
 	}
 	d := resolve(base, v, "")

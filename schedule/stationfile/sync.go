@@ -1,4 +1,4 @@
-package main
+package stationfile
 
 import (
 	"context"
@@ -23,35 +23,43 @@ var audioExts = map[string]bool{
 	".wav": true, ".m4a": true, ".aac": true, ".mp2": true,
 }
 
-// importReport says what an import did.
-type importReport struct {
-	Station                        schedule.Station
-	Programs, Music, Schedules     int
-	Episodes, Sounds, Removed      int
-	TagTracks                      int // songs whose tracks come from their tags
-	Deactivated, SchedulesRemoved  int
-	From, To                       time.Time
-	Loc                            *time.Location
-	Generate                       schedule.GenerateReport
-	ConflictPairs                  int
-	ProgramsWithoutEpisodeFolders  int
-	soundsByProgram                map[string]int
-	scheduleField, scheduleProgram map[int64]string
+// SyncReport says what Sync did.
+type SyncReport struct {
+	Station                       schedule.Station // as stored, with its ID
+	Programs, Music, Schedules    int              // in the file
+	Episodes, Sounds, Removed     int              // as schedule.SyncReport
+	TagTracks                     int              // songs whose tracks come from their tags
+	Deactivated, SchedulesRemoved int              // retired: no longer in the file
+	From, To                      time.Time        // the diffusions generated
+	Generate                      schedule.GenerateReport
+	ConflictPairs                 int // pairs of schedules whose diffusions overlap
+	ProgramsWithoutEpisodeFolders int // programs with coming diffusions that have no sound
 }
 
-// importStation loads a checked station file into the store with
-// schedule.SyncStation (idempotent; what the file no longer holds is
-// retired) and generates the diffusions of the coming weeks from now. It
-// returns warnings about what works but probably is not what was meant:
-// overlapping schedules, diffusions with no episode folder, files that
-// cannot be played.
-func importStation(ctx context.Context, c *stationConfig, st schedule.Store, now time.Time) (importReport, []*fileError, error) {
+// Store is what Sync calls: it syncs the station, gives the songs their
+// tags' tracks, generates the coming weeks and checks them.
+type Store interface {
+	schedule.SyncStore
+	schedule.GenerateStore
+	schedule.SoundlessStore
+	schedule.TagTrackStore
+	Episode(ctx context.Context, id int64) (schedule.Episode, error)
+}
+
+// Sync loads the station into the store with schedule.SyncStation
+// (idempotent: what the file no longer holds is retired) and generates
+// the diffusions of the coming Weeks from now. It reads the sound
+// folders: every audio file of a [[music]] folder, and for a program one
+// folder per episode, named by its date (YYYY-MM-DD), whose files are the
+// episode's parts in name order. It returns warnings about what works but
+// probably is not what was meant: overlapping schedules, diffusions with
+// no episode folder, files that cannot be played.
+func (c *Station) Sync(ctx context.Context, st Store, now time.Time) (SyncReport, []*Problem, error) {
 	p := &problems{file: c.File, keys: c.keys}
-	rep := importReport{soundsByProgram: map[string]int{}, scheduleField: map[int64]string{}, scheduleProgram: map[int64]string{}}
+	var rep SyncReport
 	req := schedule.SyncRequest{Station: schedule.Station{Slug: c.Slug, Name: c.Name, Zone: c.Zone}, Now: now}
 	paths := map[string]string{} // sound path → field that holds it
 	tagged := map[string]audio.Tags{}
-	var fields []string // the field of each program of req
 
 	for _, m := range c.Music {
 		files, err := audioFiles(p, m.Field+".dir", m.Dir, true)
@@ -67,9 +75,7 @@ func importStation(ctx context.Context, c *stationConfig, st schedule.Store, now
 		if m.Tags {
 			readTags(p, m.Field, files, tagged)
 		}
-		fields = append(fields, m.Field)
 		rep.Music++
-		rep.soundsByProgram[m.Name] += len(files)
 	}
 
 	for _, pc := range c.Programs {
@@ -104,11 +110,9 @@ func importStation(ctx context.Context, c *stationConfig, st schedule.Store, now
 				pd.Episodes = append(pd.Episodes, schedule.EpisodeDef{
 					Episode: schedule.Episode{Slug: date.String(), Title: pc.Title + " " + date.String()},
 					Sounds:  sounds(p, paths, pc.Field, files)})
-				rep.soundsByProgram[pc.Slug] += len(files)
 			}
 		}
 		req.Programs = append(req.Programs, pd)
-		fields = append(fields, pc.Field)
 		rep.Programs++
 	}
 
@@ -122,6 +126,7 @@ func importStation(ctx context.Context, c *stationConfig, st schedule.Store, now
 	rep.Station = synced.Station
 	rep.Episodes, rep.Sounds, rep.Removed = synced.Episodes, synced.Sounds, synced.Removed
 	rep.Deactivated, rep.SchedulesRemoved = len(synced.Deactivated), synced.SchedulesRemoved
+	scheduleField := map[int64]string{}
 	for i, scheds := range synced.Schedules {
 		if i < len(c.Music) {
 			continue
@@ -129,8 +134,7 @@ func importStation(ctx context.Context, c *stationConfig, st schedule.Store, now
 		pc := c.Programs[i-len(c.Music)]
 		for j, s := range scheds {
 			rep.Schedules++
-			rep.scheduleField[s.ID] = pc.Schedules[j].Field
-			rep.scheduleProgram[s.ID] = pc.Slug
+			scheduleField[s.ID] = pc.Schedules[j].Field
 		}
 	}
 	for _, pr := range synced.Deactivated {
@@ -138,13 +142,13 @@ func importStation(ctx context.Context, c *stationConfig, st schedule.Store, now
 	}
 
 	// The coming weeks.
-	rep.From, rep.To, rep.Loc = now, now.AddDate(0, 0, 7*c.Weeks), c.Loc
+	rep.From, rep.To = now, now.AddDate(0, 0, 7*c.Weeks)
 	rep.Generate, err = schedule.Generate(ctx, st, schedule.GenerateRequest{StationID: rep.Station.ID, From: rep.From, To: rep.To, Prune: true})
 	if err != nil {
 		return rep, nil, err
 	}
-	rep.ConflictPairs = warnConflicts(p, c, rep)
-	if err := warnEmptyEpisodes(ctx, p, c, st, rep.Station, &rep); err != nil {
+	rep.ConflictPairs = c.warnConflicts(p, rep.Generate.Conflicts, scheduleField)
+	if rep.ProgramsWithoutEpisodeFolders, err = c.warnSoundless(ctx, p, st, rep); err != nil {
 		return rep, nil, err
 	}
 	return rep, p.warns, nil
@@ -227,105 +231,73 @@ func audioFiles(p *problems, field, dir string, recursive bool) ([]string, error
 // warnConflicts reports overlapping diffusions, once per pair of
 // schedules, with where each schedule is written. The monitor plays the
 // earlier one and holds the other until its end (aircox's rule).
-func warnConflicts(p *problems, c *stationConfig, rep importReport) int {
-	type pair struct{ a, b int64 }
-	count := map[pair]int{}
-	first := map[pair]schedule.Conflict{}
-	var order []pair
-	for _, cf := range rep.Generate.Conflicts {
-		k := pair{cf.A.ScheduleID, cf.B.ScheduleID}
-		if count[k] == 0 {
-			order = append(order, k)
-			first[k] = cf
-		}
-		count[k]++
-	}
-	for _, k := range order {
-		cf := first[k]
-		fa, fb := rep.scheduleField[k.a], rep.scheduleField[k.b]
+func (c *Station) warnConflicts(p *problems, conflicts []schedule.Conflict, scheduleField map[int64]string) int {
+	pairs := schedule.PairConflicts(conflicts)
+	for _, cp := range pairs {
+		cf := cp.First
+		fa, fb := scheduleField[cp.A], scheduleField[cp.B]
 		if fa == "" {
-			fa = fmt.Sprintf("schedule %d", k.a)
+			fa = fmt.Sprintf("schedule %d", cp.A)
 		}
 		if fb == "" {
-			fb = fmt.Sprintf("schedule %d", k.b)
+			fb = fmt.Sprintf("schedule %d", cp.B)
 		}
 		where := fb
 		if l := c.keys.line(fb); l > 0 {
 			where = fmt.Sprintf("%s (line %d)", fb, l)
 		}
 		times := "once"
-		if n := count[k]; n > 1 {
-			times = fmt.Sprintf("%d times", n)
+		if cp.Count > 1 {
+			times = fmt.Sprintf("%d times", cp.Count)
 		}
 		p.warnf(fa, "overlaps %s %s in the coming weeks, first %s–%s against %s–%s: the earlier one airs, the other waits for its end",
-			where, times, cf.A.Start.In(c.Loc).Format(time.RFC3339), cf.A.End.In(c.Loc).Format("15:04:05"),
-			cf.B.Start.In(c.Loc).Format(time.RFC3339), cf.B.End.In(c.Loc).Format("15:04:05"))
+			where, times, cf.A.Start.In(c.Location).Format(time.RFC3339), cf.A.End.In(c.Location).Format("15:04:05"),
+			cf.B.Start.In(c.Location).Format(time.RFC3339), cf.B.End.In(c.Location).Format("15:04:05"))
 	}
-	return len(order)
+	return len(pairs)
 }
 
-// warnEmptyEpisodes reports, per program with a sound folder, the coming
-// diffusions whose episode has no sound: the monitor treats them as live
-// shows and plays music over them.
-func warnEmptyEpisodes(ctx context.Context, p *problems, c *stationConfig, st schedule.Store, station schedule.Station, rep *importReport) error {
-	withSounds := map[int64]programConfig{}
-	progs, err := st.Programs(ctx, station.ID)
+// warnSoundless reports, per active program with a sound folder, the
+// coming diffusions whose episode has no sound: the monitor treats them
+// as live shows and plays music over them. It returns how many programs
+// it warned of.
+func (c *Station) warnSoundless(ctx context.Context, p *problems, st Store, rep SyncReport) (int, error) {
+	progs, err := st.Programs(ctx, rep.Station.ID)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	withSounds := map[int64]Program{}
+	var ids []int64
 	for _, pr := range progs {
 		for _, pc := range c.Programs {
 			if pc.Slug == pr.Slug && pc.Sounds != "" && pc.Active {
 				withSounds[pr.ID] = pc
+				ids = append(ids, pr.ID)
 			}
 		}
 	}
-	ds, err := st.Diffusions(ctx, station.ID, rep.From, rep.To)
+	found, err := schedule.SoundlessDiffusions(ctx, st, rep.Station.ID, ids, rep.From, rep.To)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	type gap struct {
-		n     int
-		first schedule.Diffusion
+	byProgram := map[int64]schedule.Soundless{}
+	for _, s := range found {
+		byProgram[s.ProgramID] = s
 	}
-	gaps := map[int64]*gap{}
-	playlists := map[int64]bool{}
-	for _, d := range ds {
-		if _, ok := withSounds[d.ProgramID]; !ok || d.Type != schedule.OnAir || d.Start.Before(rep.From) {
-			continue
-		}
-		has, seen := playlists[d.EpisodeID]
-		if !seen {
-			pl, err := st.Playlist(ctx, d.EpisodeID)
-			if err != nil {
-				return err
-			}
-			has = len(pl) > 0
-			playlists[d.EpisodeID] = has
-		}
-		if has {
-			continue
-		}
-		g := gaps[d.ProgramID]
-		if g == nil {
-			g = &gap{first: d}
-			gaps[d.ProgramID] = g
-		}
-		g.n++
-	}
-	for _, pr := range progs {
-		g := gaps[pr.ID]
-		if g == nil {
+	n := 0
+	for _, pr := range progs { // in the store's order, by slug
+		s, ok := byProgram[pr.ID]
+		if !ok {
 			continue
 		}
 		pc := withSounds[pr.ID]
-		ep, err := st.Episode(ctx, g.first.EpisodeID)
+		ep, err := st.Episode(ctx, s.First.EpisodeID)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		rep.ProgramsWithoutEpisodeFolders++
+		n++
 		p.warnf(pc.Field+".sounds", "%d coming diffusions have no sound in %s, first %s (folder %s): they will air as live shows, with music",
-			g.n, pc.Sounds, g.first.Start.In(c.Loc).Format(time.RFC3339), ep.Slug)
+			s.Count, pc.Sounds, s.First.Start.In(c.Location).Format(time.RFC3339), ep.Slug)
 	}
-	return nil
+	return n, nil
 }

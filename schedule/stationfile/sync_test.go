@@ -1,6 +1,8 @@
-package main
+package stationfile
 
 import (
+	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +25,7 @@ func writeStation(t *testing.T, src string, files ...string) (dir, path string) 
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		switch filepath.Ext(f) {
 		case ".wav":
-			require.NoError(t, writeToneWAV(p, time.Second, tone{Freqs: []float64{440}}))
+			require.NoError(t, os.WriteFile(p, silentWAV(time.Second), 0o644))
 		case ".mp3":
 			require.NoError(t, os.WriteFile(p, mp3Fixture(t), 0o644))
 		default:
@@ -35,15 +37,33 @@ func writeStation(t *testing.T, src string, files ...string) (dir, path string) 
 	return dir, path
 }
 
+// silentWAV is d of 8 kHz 8-bit mono silence as a WAV file.
+func silentWAV(d time.Duration) []byte {
+	const rate = 8000
+	n := int(d.Seconds() * rate)
+	b := binary.LittleEndian.AppendUint32([]byte("RIFF"), uint32(36+n))
+	b = append(b, "WAVEfmt "...)
+	b = binary.LittleEndian.AppendUint32(b, 16)
+	b = binary.LittleEndian.AppendUint16(b, 1) // PCM
+	b = binary.LittleEndian.AppendUint16(b, 1) // mono
+	b = binary.LittleEndian.AppendUint32(b, rate)
+	b = binary.LittleEndian.AppendUint32(b, rate) // bytes per second
+	b = binary.LittleEndian.AppendUint16(b, 1)    // block align
+	b = binary.LittleEndian.AppendUint16(b, 8)    // bits per sample
+	b = append(b, "data"...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(n))
+	return append(b, bytes.Repeat([]byte{0x80}, n)...)
+}
+
 // mp3Fixture is 2 s of MP3 made by ffmpeg, from schedule/audio's fixtures.
 func mp3Fixture(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "schedule", "audio", "testdata", "mp3-cbr-mono.mp3"))
+	b, err := os.ReadFile(filepath.Join("..", "audio", "testdata", "mp3-cbr-mono.mp3"))
 	require.NoError(t, err)
 	return b
 }
 
-func fields(fes []*fileError) []string {
+func fields(fes []*Problem) []string {
 	var out []string
 	for _, fe := range fes {
 		out = append(out, fe.Field+": "+fe.Msg)
@@ -86,7 +106,7 @@ slug = "live"
   frequency = "every"
 `
 
-func TestImport(t *testing.T) {
+func TestSync(t *testing.T) {
 	dir, path := writeStation(t, importStationFile,
 		"music/a.wav", "music/sub/b.mp3", "music/notes.txt", "music/.hidden.mp3", "music/bad\nname.mp3",
 		"shows/morning/2026-11-23/1-intro.wav", "shows/morning/2026-11-23/2-talk.mp3",
@@ -94,13 +114,13 @@ func TestImport(t *testing.T) {
 	ctx := t.Context()
 	db := filepath.Join(dir, "station.db")
 	now := time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC) // 07:00 in Paris
-	c, _, err := loadStation(path, forImport)
+	c, _, err := Load(path, ForImport)
 	require.NoError(t, err)
 	store, err := sqlitestore.New(ctx, sqlitestore.Config{Path: db})
 	require.NoError(t, err)
 	defer store.Close()
 
-	rep, warns, err := importStation(ctx, c, store, now)
+	rep, warns, err := c.Sync(ctx, store, now)
 	require.NoError(t, err)
 	require.Equal(t, 2, rep.Programs)
 	require.Equal(t, 1, rep.Music)
@@ -145,7 +165,7 @@ func TestImport(t *testing.T) {
 	require.Equal(t, time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC), d.Start)
 
 	// Again: nothing new.
-	rep2, _, err := importStation(ctx, c, store, now)
+	rep2, _, err := c.Sync(ctx, store, now)
 	require.NoError(t, err)
 	require.Equal(t, 0, rep2.Generate.Created)
 	require.Equal(t, rep.Generate.Created, rep2.Generate.Existing)
@@ -158,9 +178,9 @@ func TestImport(t *testing.T) {
 	edited := strings.Replace(importStationFile, "[[programs]]\nslug = \"live\"", "[[programs]]\nslug = \"gone\"\nactive = false", 1)
 	edited = edited[:strings.Index(edited, "  [[programs.schedules]]\n  name = \"late\"")] + edited[strings.Index(edited, "\n[[programs]]\nslug = \"gone\""):]
 	require.NoError(t, os.WriteFile(path, []byte(edited), 0o644))
-	c, _, err = loadStation(path, forImport)
+	c, _, err = Load(path, ForImport)
 	require.NoError(t, err)
-	rep3, warns, err := importStation(ctx, c, store, now)
+	rep3, warns, err := c.Sync(ctx, store, now)
 	require.NoError(t, err)
 	require.Equal(t, 1, rep3.Removed)
 	require.Equal(t, 1, rep3.Deactivated)
@@ -177,7 +197,7 @@ func TestImport(t *testing.T) {
 	// The file comes back: so does the sound, though it is not an MP3
 	// and has no duration.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "music/sub/b.mp3"), []byte("x"), 0o644))
-	_, warns, err = importStation(ctx, c, store, now)
+	_, warns, err = c.Sync(ctx, store, now)
 	require.NoError(t, err)
 	require.Contains(t, fields(warns), "music[0]: "+filepath.Join(dir, "music/sub/b.mp3")+": audio: unknown format")
 	b, err = store.SoundByPath(ctx, filepath.Join(dir, "music/sub/b.mp3"))
@@ -193,36 +213,13 @@ func paths(ss []schedule.Sound) []string {
 	return out
 }
 
-func TestImportCommand(t *testing.T) {
-	_, path := writeStation(t, minimal)
-	db := filepath.Join(t.TempDir(), "station.db")
-	var stdout, stderr strings.Builder
-	require.NoError(t, run(t.Context(), []string{"import", "-station", path, "-db", db}, &stdout, &stderr))
-	require.Contains(t, stdout.String(), "station test: 0 programs, 0 music rotations")
-	require.Empty(t, stderr.String())
-
-	// A bad file: exit status 2, every error named by file and line.
-	_, bad := writeStation(t, minimal+"colour = 1\n")
-	stderr.Reset()
-	err := run(t.Context(), []string{"import", "-station", bad, "-db", db}, &stdout, &stderr)
-	require.Equal(t, 2, exitCode(err, &stderr))
-	require.Equal(t, "radio: "+bad+":4: colour: unknown field\n", stderr.String())
-
-	for _, args := range [][]string{{"import"}, {"import", "-station", path}, {"import", "-db", db, "x"}, {"nope"}, {}} {
-		stderr.Reset()
-		err := run(t.Context(), args, &stdout, &stderr)
-		require.Equal(t, 2, exitCode(err, &stderr), "%q", args)
-	}
-	require.Equal(t, 0, exitCode(run(t.Context(), []string{"import", "-h"}, &stdout, &stderr), &stderr))
-}
-
-// TestImportTags: the songs of a rotation get their tracks from their
+// TestSyncTags: the songs of a rotation get their tracks from their
 // tags, a bad ISRC is dropped with a warning, and tags = false turns it
 // off.
-func TestImportTags(t *testing.T) {
+func TestSyncTags(t *testing.T) {
 	t.Parallel()
 	tagged := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("..", "..", "schedule", "audio", "testdata", name))
+		b, err := os.ReadFile(filepath.Join("..", "audio", "testdata", name))
 		require.NoError(t, err)
 		return b
 	}
@@ -238,19 +235,20 @@ func TestImportTags(t *testing.T) {
 			require.NoError(t, os.MkdirAll(filepath.Join(dir, "music"), 0o755))
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "music", "a.mp3"), tagged("tags-id3v23.mp3"), 0o644))
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "music", "b.opus"), tagged("tags-opus.opus"), 0o644))
-			db := filepath.Join(dir, "station.db")
-			var warns strings.Builder
-			rep, err := importFile(t.Context(), path, db, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), &warns)
+			c, _, err := Load(path, ForImport)
 			require.NoError(t, err)
-			require.Equal(t, tt.tracks, rep.TagTracks)
-			if tt.tracks == 0 {
-				require.NotContains(t, warns.String(), "ISRC")
-				return
-			}
-			require.Contains(t, warns.String(), `b.opus: audio: ogg/opus tag Vorbis comment ISRC dropped: not an ISRC: audio: bad ISRC "NOTANISRC"`)
-			st, err := sqlitestore.New(t.Context(), sqlitestore.Config{Path: db})
+			st, err := sqlitestore.New(t.Context(), sqlitestore.Config{Path: filepath.Join(dir, "station.db")})
 			require.NoError(t, err)
 			defer st.Close()
+			rep, problems, err := c.Sync(t.Context(), st, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
+			require.NoError(t, err)
+			warns := strings.Join(fields(problems), "\n")
+			require.Equal(t, tt.tracks, rep.TagTracks)
+			if tt.tracks == 0 {
+				require.NotContains(t, warns, "ISRC")
+				return
+			}
+			require.Contains(t, warns, `b.opus: audio: ogg/opus tag Vorbis comment ISRC dropped: not an ISRC: audio: bad ISRC "NOTANISRC"`)
 			sounds, err := st.Sounds(t.Context(), rep.Station.ID)
 			require.NoError(t, err)
 			require.Len(t, sounds, 2)
