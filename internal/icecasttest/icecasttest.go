@@ -102,6 +102,7 @@ func Start(t *testing.T) *Server {
 	}, 10*time.Second, 20*time.Millisecond, "icecast2 did not answer")
 	select {
 	case err := <-exited:
+		exited <- err // for the cleanup, which waits for the exit
 		t.Fatalf("icecast2 exited: %v\n%s", err, s.Logs)
 	default:
 	}
