@@ -14,15 +14,16 @@
 // The steps a station runs:
 //
 //	store, _ := sqlitestore.New(ctx, sqlitestore.Config{Path: "station.db"})
-//	// 0. Sync the station's definition (idempotent; what it no longer holds is retired).
+//	// 0. Sync the station's definition (idempotent; what it no longer holds is retired);
+//	// schedule/stationfile reads it from a TOML file and syncs it.
 //	synced, _ := schedule.SyncStation(ctx, store, schedule.SyncRequest{Station: st, Programs: defs, Now: now})
-//	// 1. Materialize the coming weeks (idempotent: run it daily).
+//	// 1. Materialize the coming weeks (idempotent: run it daily, or keep a Generator running).
 //	rep, _ := schedule.Generate(ctx, store, schedule.GenerateRequest{StationID: st.ID, From: now, To: now.AddDate(0, 0, 28)})
-//	// rep.Conflicts lists overlapping diffusions.
+//	// rep.Conflicts lists overlapping diffusions; PairConflicts groups them by pair of schedules.
 //	// 2. Run the monitor against the player (streamer.Controller, or a SimPlayer for a dry run).
 //	m, _ := schedule.New(schedule.Config{Store: store, Player: player, StationID: st.ID, Logger: logger})
 //	go m.Run(ctx)
-//	// 3. Report what aired.
+//	// 3. Report what aired (schedule/stationapi serves it over HTTP).
 //	schedule.ExportAsRunCSV(ctx, w, store, st, from, to)
 //	now, _ := schedule.NowPlaying(ctx, store, st.ID, time.Now())
 //	// 4. Prove it: scheduled, as-run and recorded, side by side (the

@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"context"
 	"encoding/csv"
 	"io"
 	"slices"
@@ -146,4 +147,45 @@ func WriteProgramsCSV(w io.Writer, loc *time.Location, rows []ProgramRow) error 
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// ProgramsStore is what ProgramsReport reads.
+type ProgramsStore interface {
+	ProofStore
+	// Programs returns the programs of a station, by slug.
+	Programs(ctx context.Context, stationID int64) ([]Program, error)
+}
+
+// ProgramsReport is the programs report of req's period: its diffusions,
+// as BuildProof finds them (with the recording's coverage when req has a
+// Coverage), next to what the as-run log says aired. WriteProgramsCSV
+// writes it.
+func ProgramsReport(ctx context.Context, st ProgramsStore, req ProofRequest) ([]ProgramRow, error) {
+	entries, err := AsRun(ctx, st, req.Station.ID, req.From, req.To)
+	if err != nil {
+		return nil, err
+	}
+	proof, err := BuildProof(ctx, st, req)
+	if err != nil {
+		return nil, err
+	}
+	progs, err := st.Programs(ctx, req.Station.ID)
+	if err != nil {
+		return nil, err
+	}
+	names := map[int64]string{}
+	for _, p := range progs {
+		names[p.ID] = p.Title
+	}
+	diffs := make([]Diffusion, 0, len(proof.Rows))
+	for _, r := range proof.Rows {
+		diffs = append(diffs, r.Diffusion)
+	}
+	rows := ProgramRows(diffs, entries, names)
+	for i, r := range proof.Rows {
+		if r.Recorded {
+			rows[i].CoverageKnown, rows[i].Recorded, rows[i].Holes = true, r.Present, r.Missing()
+		}
+	}
+	return rows, nil
 }

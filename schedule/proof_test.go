@@ -60,12 +60,16 @@ func TestProofFlags(t *testing.T) {
 
 // TestBuildProof: one diffusion aired a second late and was recorded
 // whole, one was missed with a hole in the recording, one is to come.
-func TestBuildProof(t *testing.T) {
+// proofRig is a station of three diffusions of "news": the first aired a
+// second late, the second was missed, the third is still to come at
+// pat(70).
+func proofRig(t *testing.T) (*schedule.MemStore, schedule.Station) {
+	t.Helper()
 	ctx := t.Context()
 	store := schedule.NewMemStore()
 	st, err := store.PutStation(ctx, schedule.Station{Slug: "radio", Zone: "Europe/Paris"})
 	require.NoError(t, err)
-	prog, err := store.PutProgram(ctx, schedule.Program{StationID: st.ID, Slug: "news", Active: true})
+	prog, err := store.PutProgram(ctx, schedule.Program{StationID: st.ID, Slug: "news", Title: "The News", Active: true})
 	require.NoError(t, err)
 	ep, err := store.PutEpisode(ctx, schedule.Episode{ProgramID: prog.ID, Slug: "2026-11-23"})
 	require.NoError(t, err)
@@ -85,7 +89,12 @@ func TestBuildProof(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = store.Settle(ctx, ds[1].ID, schedule.Missed, schedule.Log{Date: pat(61), Source: "dealer"})
 	require.NoError(t, err)
+	return store, st
+}
 
+func TestBuildProof(t *testing.T) {
+	ctx := t.Context()
+	store, st := proofRig(t)
 	hole := schedule.Span{Start: pat(50), End: pat(54)}
 	var asked []schedule.Span
 	coverage := func(_ context.Context, start, end time.Time) (time.Duration, []schedule.Span, error) {
@@ -119,4 +128,43 @@ func TestBuildProof(t *testing.T) {
 			return 0, nil, broken
 		}})
 	require.ErrorIs(t, err, broken)
+}
+
+// TestProgramsReport: the report's rows are the proof's diffusions, with
+// their program's title, what aired and, given a recording, its coverage.
+func TestProgramsReport(t *testing.T) {
+	store, st := proofRig(t)
+	req := schedule.ProofRequest{Station: st, From: pat(0), To: pat(200), Now: pat(70)}
+	for _, tt := range []struct {
+		name     string
+		coverage schedule.Coverage
+		known    bool
+		recorded time.Duration
+	}{
+		{name: "no recording"},
+		{name: "a recording with a hole", known: true, recorded: 16 * time.Second,
+			coverage: func(_ context.Context, start, end time.Time) (time.Duration, []schedule.Span, error) {
+				return end.Sub(start) - 4*time.Second, []schedule.Span{{Start: start, End: start.Add(4 * time.Second)}}, nil
+			}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := req
+			req.Coverage = tt.coverage
+			rows, err := schedule.ProgramsReport(t.Context(), store, req)
+			require.NoError(t, err)
+			require.Len(t, rows, 3)
+			require.Equal(t, "The News", rows[0].Program)
+			require.Equal(t, 19*time.Second, rows[0].Aired, "from 1 s late to the window's end")
+			require.False(t, rows[0].Missed)
+			require.True(t, rows[1].Missed)
+			for _, r := range rows[:2] {
+				require.Equal(t, tt.known, r.CoverageKnown)
+				require.Equal(t, tt.recorded, r.Recorded)
+				if tt.known {
+					require.Equal(t, 4*time.Second, r.Holes)
+				}
+			}
+			require.False(t, rows[2].CoverageKnown, "not due: not read")
+		})
+	}
 }

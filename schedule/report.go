@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"cmp"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -34,6 +35,29 @@ type Play struct {
 // count when no later one comes: two sampling intervals of the default
 // 30 s. Past it the count is unknown.
 const DefaultListenerHold = time.Minute
+
+// PlaysStore is what PeriodPlays reads.
+type PlaysStore interface {
+	AsRunStore
+	// ListenerSamples returns the station's samples with At in [from,
+	// to), by instant then mount.
+	ListenerSamples(ctx context.Context, stationID int64, from, to time.Time) ([]listeners.Sample, error)
+}
+
+// PeriodPlays returns the plays of the station's as-run log in [from,
+// to), with their audience from the samples stored (each standing for
+// DefaultListenerHold): what WritePlaysCSV and WriteSoundExchange write.
+func PeriodPlays(ctx context.Context, st PlaysStore, stationID int64, from, to time.Time) ([]Play, error) {
+	entries, err := AsRun(ctx, st, stationID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	samples, err := st.ListenerSamples(ctx, stationID, from.Add(-DefaultListenerHold), to)
+	if err != nil {
+		return nil, err
+	}
+	return Plays(entries, samples, 0), nil
+}
 
 // Plays returns the plays among entries: every ON_AIR entry that is a
 // track, or a sound without tracks logged inside it (a song of a music

@@ -136,3 +136,35 @@ func TestProgramRows(t *testing.T) {
 		"",
 	}, "\n"), b.String())
 }
+
+// TestPeriodPlays: the plays of a period come from the store's as-run
+// log, with the audience of the samples it keeps, those taken up to a
+// hold before the period included.
+func TestPeriodPlays(t *testing.T) {
+	ctx := t.Context()
+	st := schedule.NewMemStore()
+	sta, err := st.PutStation(ctx, schedule.Station{Slug: "demo", Name: "Demo", Zone: "UTC"})
+	require.NoError(t, err)
+	prog, err := st.PutProgram(ctx, schedule.Program{StationID: sta.ID, Slug: "music", Title: "Music", Active: true, Stream: true})
+	require.NoError(t, err)
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	for i, title := range []string{"One", "Two"} {
+		so, err := st.PutSound(ctx, schedule.Sound{ProgramID: prog.ID, Path: "/m/" + title + ".mp3", Name: title, Type: schedule.SoundArchive, Duration: time.Minute})
+		require.NoError(t, err)
+		_, _, err = st.AppendLog(ctx, schedule.Log{StationID: sta.ID, Type: schedule.LogOnAir, Date: t0.Add(time.Duration(i) * time.Minute), Source: "music", Comment: so.Path, SoundID: so.ID})
+		require.NoError(t, err)
+	}
+	// A sample 30 s before the period stands for its first 30 s.
+	require.NoError(t, st.RecordListeners(ctx, sta.ID, []listeners.Sample{
+		{At: t0.Add(-30 * time.Second), Mount: "/radio.mp3", Listeners: 4},
+		{At: t0.Add(30 * time.Second), Mount: "/radio.mp3", Listeners: 4},
+		{At: t0.Add(90 * time.Second), Mount: "/radio.mp3", Listeners: 2},
+	}))
+	plays, err := schedule.PeriodPlays(ctx, st, sta.ID, t0, t0.Add(time.Hour))
+	require.NoError(t, err)
+	require.Len(t, plays, 2)
+	require.Equal(t, "One", plays[0].Title)
+	require.True(t, plays[0].ListenersKnown)
+	require.Equal(t, 4.0, plays[0].Listeners)
+	require.Equal(t, "Two", plays[1].Title)
+}

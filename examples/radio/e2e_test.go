@@ -26,6 +26,7 @@ import (
 	"github.com/airkeep/airkeep/schedule"
 	"github.com/airkeep/airkeep/schedule/sqlitestore"
 	"github.com/airkeep/airkeep/schedule/stationfile"
+	"github.com/airkeep/airkeep/schedule/stationfile/stationfiletest"
 )
 
 // station is one radio run in a test.
@@ -102,7 +103,7 @@ func TestStationEndToEnd(t *testing.T) {
 			t.Logf("logs:\n%s", logs)
 		}
 	})
-	pulse := tone{Freqs: []float64{660}, Pulse: 500 * time.Millisecond}
+	pulse := stationfiletest.Tone{Freqs: []float64{660}, Pulse: 500 * time.Millisecond}
 	// What a loaded machine slows most is Liquidsoap's start-up (loading
 	// its library, checking the script), so the timeline and the wait for
 	// a restart follow what a start takes here now: the test measures the
@@ -117,7 +118,7 @@ func TestStationEndToEnd(t *testing.T) {
 		return time.Duration(secs * k * float64(time.Second)).Round(time.Second)
 	}
 	second := func(n int) []time.Duration { return []time.Duration{at(float64(n))} }
-	shows := []demoShow{
+	shows := []stationfiletest.Show{
 		{Slug: "alpha", Title: `Alpha <b>"A"</b> & co`, At: at(10), Parts: second(4), Tone: pulse},
 		{Slug: "bravo", Title: "Bravo", At: at(16), Parts: second(4), Tone: pulse},
 		{Slug: "charlie", Title: "Charlie", At: at(22), Parts: []time.Duration{at(2), at(2)}, Tone: pulse},
@@ -128,10 +129,10 @@ func TestStationEndToEnd(t *testing.T) {
 	// starts, slow down with the machine too.
 	t0 := time.Now().Truncate(time.Second).Add(time.Second + startup)
 	// CI runs as root, where Liquidsoap refuses to start unless told.
-	ds, err := writeDemoStation(dir, t0, shows, 30*time.Second, os.Geteuid() == 0)
+	ds, err := stationfiletest.Write(dir, stationfiletest.Config{Start: t0, Shows: shows, MusicLength: 30 * time.Second, AllowRoot: os.Geteuid() == 0})
 	require.NoError(t, err)
 	ctx := t.Context()
-	_, rep, err := importFile(ctx, ds.StationFile, ds.DB, time.Now(), io.Discard)
+	_, rep, err := importFile(ctx, ds.File, ds.DB, time.Now(), io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, 5, rep.Generate.Created)
 	// Bravo's sounds vanish before it airs.
@@ -161,7 +162,7 @@ func TestStationEndToEnd(t *testing.T) {
 		return time.Until(byShow[show].End.Add(extra))
 	}
 
-	run1 := startRun(t, ds.StationFile, ds.DB, logger)
+	run1 := startRun(t, ds.File, ds.DB, logger)
 
 	// Alpha on air: the API, the metrics and the page in a browser.
 	require.Eventually(t, func() bool { return onAir(part("alpha", 1)) }, deadline("alpha", 0), 200*time.Millisecond, "alpha never on air")
@@ -195,7 +196,7 @@ func TestStationEndToEnd(t *testing.T) {
 	// Delta: radio run stopped while its first part plays, started again.
 	require.Eventually(t, func() bool { return onAir(part("delta", 1)) }, deadline("delta", 0), 200*time.Millisecond, "delta never on air")
 	run1.end(t)
-	run2 := startRun(t, ds.StationFile, ds.DB, logger)
+	run2 := startRun(t, ds.File, ds.DB, logger)
 
 	// Echo: Liquidsoap killed while its first part plays.
 	require.Eventually(t, func() bool { return onAir(part("echo", 1)) }, deadline("echo", 0), 200*time.Millisecond, "echo never on air")
@@ -282,8 +283,8 @@ func TestStationEndToEnd(t *testing.T) {
 	arch, err := archive.NewDirStore(archive.DirConfig{Root: filepath.Join(dir, "segments")})
 	require.NoError(t, err)
 	proofAt := time.Now()
-	proof, err := archiveProof(ctx, obs, schedule.ProofRequest{Station: station, From: t0, To: proofAt, Now: proofAt, Tolerance: defaultTolerance},
-		arch, "demo", "source")
+	proof, err := schedule.BuildProof(ctx, obs, withArchive(schedule.ProofRequest{Station: station, From: t0, To: proofAt, Now: proofAt, Tolerance: defaultTolerance},
+		arch, "demo", "source"))
 	require.NoError(t, err)
 	var out bytes.Buffer
 	require.NoError(t, proof.WriteText(&out))
@@ -346,7 +347,7 @@ func waitUntil(t *testing.T, at time.Time) {
 	}
 }
 
-func byShowAt(shows []demoShow, slug string) time.Duration {
+func byShowAt(shows []stationfiletest.Show, slug string) time.Duration {
 	for _, s := range shows {
 		if s.Slug == slug {
 			return s.At

@@ -24,9 +24,9 @@
 // directory, and exits 0 when every due diffusion aired and was recorded.
 //
 // The station file's every field is shown and explained in
-// schedule/stationfile/testdata/station.toml. All the work is done by the packages schedule,
-// streamer, hls and archive; this program reads the station file and
-// wires them together.
+// schedule/stationfile/testdata/station.toml. All the work is done by the
+// packages schedule (and its stationfile, stationapi and seal), streamer,
+// hls and archive; this program wires them together.
 //
 // Exit status: 0 on success or a clean interrupt, 1 on a runtime error
 // (and for proof and demo: when a diffusion is flagged), 2 on bad flags or

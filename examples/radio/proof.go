@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/airkeep/airkeep/archive"
-	"github.com/airkeep/airkeep/archive/storeurl"
 	"github.com/airkeep/airkeep/schedule"
 	"github.com/airkeep/airkeep/schedule/sqlitestore"
 )
@@ -25,26 +24,28 @@ const defaultTolerance = 5 * time.Second
 // errFlagged is returned by proof (and demo) when a diffusion is flagged.
 var errFlagged = errors.New("the proof found mismatches")
 
-// archiveProof is the proof of a station against an archive's recording
-// of stream/variant (nil: no recording compared).
-func archiveProof(ctx context.Context, st schedule.ProofStore, req schedule.ProofRequest, arch archive.Store, stream, variant string) (schedule.Proof, error) {
-	if arch != nil {
-		sel := archive.NewSelector(arch, archive.SelectorConfig{})
-		req.Recording = stream + "/" + variant
-		req.Coverage = func(ctx context.Context, start, end time.Time) (time.Duration, []schedule.Span, error) {
-			tl, err := sel.Best(ctx, archive.Query{Stream: stream, Variant: variant, Start: start, End: end})
-			if err != nil {
-				return 0, nil, fmt.Errorf("archive %s/%s: %w", stream, variant, err)
-			}
-			present, holes := tl.Coverage(start, end)
-			spans := make([]schedule.Span, len(holes))
-			for i, h := range holes {
-				spans[i] = schedule.Span{Start: h.Start, End: h.End}
-			}
-			return present, spans, nil
-		}
+// withArchive has req compare the schedule with an archive's recording
+// of stream/variant (nil: no recording compared): schedule never imports
+// archive, so the coverage comes in as a function.
+func withArchive(req schedule.ProofRequest, arch archive.Reader, stream, variant string) schedule.ProofRequest {
+	if arch == nil {
+		return req
 	}
-	return schedule.BuildProof(ctx, st, req)
+	sel := archive.NewSelector(arch, archive.SelectorConfig{})
+	req.Recording = stream + "/" + variant
+	req.Coverage = func(ctx context.Context, start, end time.Time) (time.Duration, []schedule.Span, error) {
+		tl, err := sel.Best(ctx, archive.Query{Stream: stream, Variant: variant, Start: start, End: end})
+		if err != nil {
+			return 0, nil, fmt.Errorf("archive %s/%s: %w", stream, variant, err)
+		}
+		present, holes := tl.Coverage(start, end)
+		spans := make([]schedule.Span, len(holes))
+		for i, h := range holes {
+			spans[i] = schedule.Span{Start: h.Start, End: h.End}
+		}
+		return present, spans, nil
+	}
+	return req
 }
 
 func cmdProof(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -78,52 +79,28 @@ func cmdProof(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := required("db")(fs); err != nil {
 		return err
 	}
-	if *dir != "" && *storeURL != "" {
-		return usageError{errors.New("-dir and -store exclude each other")}
-	}
-	if *storeURL == "" {
-		*storeURL = *dir
-	}
-	store, err := openStore(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	station, err := findStation(ctx, store, *slug)
-	if err != nil {
-		return err
-	}
-	loc, err := schedule.LoadZone(station.Zone)
+	archiveURL, err := archiveFlag(*dir, *storeURL)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	from, err := parseInstant(*start, loc)
+	rf := rangeFlags{db: db, slug: slug, from: start, to: end, fromName: "start", toName: "end"}
+	store, station, _, from, to, err := rf.open(ctx, now)
 	if err != nil {
-		return usageError{fmt.Errorf("-start: %w", err)}
+		return err
 	}
-	to := now
-	if *end != "" {
-		if to, err = parseInstant(*end, loc); err != nil {
-			return usageError{fmt.Errorf("-end: %w", err)}
-		}
-	}
-	if !from.Before(to) {
-		return usageError{errors.New("-start must be before -end")}
-	}
+	defer store.Close()
 	if *verify {
-		return verifyProof(ctx, store, station, *storeURL, from, to, stdout)
+		return verifyProof(ctx, store, station, archiveURL, from, to, stdout)
 	}
 	if *stream == "" {
 		*stream = station.Slug
 	}
-	var arch archive.Store
-	if *storeURL != "" {
-		if arch, err = storeurl.Open(ctx, *storeURL, storeurl.Config{MustExist: true}); err != nil {
-			return err
-		}
+	arch, err := openArchive(ctx, archiveURL)
+	if err != nil {
+		return err
 	}
-	rep, err := archiveProof(ctx, store, schedule.ProofRequest{Station: station, From: from, To: to, Now: now, Tolerance: *tol}, arch, *stream, *variant)
+	rep, err := schedule.BuildProof(ctx, store, withArchive(schedule.ProofRequest{Station: station, From: from, To: to, Now: now, Tolerance: *tol}, arch, *stream, *variant))
 	if err != nil {
 		return err
 	}

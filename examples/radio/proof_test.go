@@ -69,8 +69,8 @@ func TestProofReport(t *testing.T) {
 	arch := archive.NewMemStore()
 	putSegments(t, arch, archive.Full, 2, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 40, 42, 44, 46, 48, 54, 56, 58)
 
-	rep, err := archiveProof(ctx, store, schedule.ProofRequest{Station: st, From: at(0), To: at(200), Now: at(70), Tolerance: 5 * time.Second},
-		arch, "radio", "source")
+	rep, err := schedule.BuildProof(ctx, store, withArchive(schedule.ProofRequest{Station: st, From: at(0), To: at(200), Now: at(70), Tolerance: 5 * time.Second},
+		arch, "radio", "source"))
 	require.NoError(t, err)
 	var out bytes.Buffer
 	require.NoError(t, rep.WriteText(&out))
@@ -117,26 +117,6 @@ func TestProofCommand(t *testing.T) {
 	// An archive folder that does not exist is an error, not an empty proof.
 	err = run(ctx, []string{"proof", "-db", db, "-start", "2026-11-23", "-dir", filepath.Join(dir, "nope")}, &stdout, &stderr)
 	require.Equal(t, 1, exitCode(err, &stderr))
-}
-
-func TestParseInstant(t *testing.T) {
-	paris, err := time.LoadLocation("Europe/Paris")
-	require.NoError(t, err)
-	for in, want := range map[string]time.Time{
-		"2026-11-23T13:00:00Z":      time.Date(2026, 11, 23, 13, 0, 0, 0, time.UTC),
-		"2026-11-23T13:00:00+02:00": time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC),
-		"2026-11-23":                time.Date(2026, 11, 22, 23, 0, 0, 0, time.UTC),
-		"2026-11-23T08:30":          time.Date(2026, 11, 23, 7, 30, 0, 0, time.UTC),
-		"2026-03-29T02:30":          time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC), // in the spring-forward gap: 03:30 CEST
-	} {
-		got, err := parseInstant(in, paris)
-		require.NoError(t, err, in)
-		require.True(t, want.Equal(got), "%s: got %v, want %v", in, got, want)
-	}
-	for _, in := range []string{"", "now", "2026-13-01", "2026-11-23T25:00", "13:00", "0000-01-01", "1969-12-31T00:00:00Z"} {
-		_, err := parseInstant(in, paris)
-		require.Error(t, err, in)
-	}
 }
 
 // TestProofLinks: -links prints, per diffusion, the archive playlist of

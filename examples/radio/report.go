@@ -16,9 +16,11 @@ import (
 	"github.com/airkeep/airkeep/schedule/sqlitestore"
 )
 
-// rangeFlags are the flags that pick a station and a period.
+// rangeFlags are the flags that pick a station and a period: -from and
+// -to, or the names given.
 type rangeFlags struct {
 	db, slug, from, to *string
+	fromName, toName   string
 }
 
 func addRangeFlags(fs *flag.FlagSet) rangeFlags {
@@ -27,6 +29,8 @@ func addRangeFlags(fs *flag.FlagSet) rangeFlags {
 		slug: fs.String("station", "", "station slug (default: the database's only station)"),
 		from: fs.String("from", "", "start of the period: RFC 3339, or YYYY-MM-DD[THH:MM[:SS]] in the station's zone (required)"),
 		to:   fs.String("to", "", "end of the period, likewise (default: now)"),
+
+		fromName: "from", toName: "to",
 	}
 }
 
@@ -49,18 +53,18 @@ func (r rangeFlags) open(ctx context.Context, now time.Time) (*sqlitestore.Store
 	if err != nil {
 		return fail(err)
 	}
-	from, err := parseInstant(*r.from, loc)
+	from, err := schedule.ParseInstant(*r.from, loc)
 	if err != nil {
-		return fail(usageError{fmt.Errorf("-from: %w", err)})
+		return fail(usageError{fmt.Errorf("-%s: %w", r.fromName, err)})
 	}
 	to := now
 	if *r.to != "" {
-		if to, err = parseInstant(*r.to, loc); err != nil {
-			return fail(usageError{fmt.Errorf("-to: %w", err)})
+		if to, err = schedule.ParseInstant(*r.to, loc); err != nil {
+			return fail(usageError{fmt.Errorf("-%s: %w", r.toName, err)})
 		}
 	}
 	if !from.Before(to) {
-		return fail(usageError{errors.New("-from must be before -to")})
+		return fail(usageError{fmt.Errorf("-%s must be before -%s", r.fromName, r.toName)})
 	}
 	return store, station, loc, from, to, nil
 }
@@ -92,11 +96,9 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	default:
 		return usageError{fmt.Errorf("-format %q: want soundexchange, plays or programs", *format)}
 	}
-	if *dir != "" && *storeURL != "" {
-		return usageError{errors.New("-dir and -store exclude each other")}
-	}
-	if *storeURL == "" {
-		*storeURL = *dir
+	archiveURL, err := archiveFlag(*dir, *storeURL)
+	if err != nil {
+		return err
 	}
 	now := time.Now()
 	store, station, loc, from, to, err := rf.open(ctx, now)
@@ -104,21 +106,16 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer store.Close()
-	entries, err := schedule.AsRun(ctx, store, station.ID, from, to)
-	if err != nil {
-		return err
-	}
 	write := func(w io.Writer) error {
 		switch *format {
 		case "programs":
-			return writePrograms(ctx, w, store, station, loc, entries, schedule.ProofRequest{Station: station,
-				From: from, To: to, Now: now, Tolerance: defaultTolerance}, *storeURL, *stream, *variant)
+			return writePrograms(ctx, w, store, loc, schedule.ProofRequest{Station: station,
+				From: from, To: to, Now: now, Tolerance: defaultTolerance}, archiveURL, *stream, *variant)
 		}
-		samples, err := store.ListenerSamples(ctx, station.ID, from.Add(-schedule.DefaultListenerHold), to)
+		plays, err := schedule.PeriodPlays(ctx, store, station.ID, from, to)
 		if err != nil {
 			return err
 		}
-		plays := schedule.Plays(entries, samples, 0)
 		var sum schedule.ReportSummary
 		if *format == "plays" {
 			sum, err = schedule.WritePlaysCSV(w, loc, plays)
@@ -149,40 +146,17 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // writePrograms writes the programs report: the period's diffusions with
 // what aired and, given an archive, what was recorded.
-func writePrograms(ctx context.Context, w io.Writer, store *sqlitestore.Store, station schedule.Station, loc *time.Location,
-	entries []schedule.AsRunEntry, req schedule.ProofRequest, storeURL, stream, variant string) error {
+func writePrograms(ctx context.Context, w io.Writer, store *sqlitestore.Store, loc *time.Location, req schedule.ProofRequest, storeURL, stream, variant string) error {
 	if stream == "" {
-		stream = station.Slug
+		stream = req.Station.Slug
 	}
-	var arch archive.Store
-	if storeURL != "" {
-		a, err := storeurl.Open(ctx, storeURL, storeurl.Config{MustExist: true})
-		if err != nil {
-			return err
-		}
-		arch = a
-	}
-	rep, err := archiveProof(ctx, store, req, arch, stream, variant)
+	arch, err := openArchive(ctx, storeURL)
 	if err != nil {
 		return err
 	}
-	progs, err := store.Programs(ctx, station.ID)
+	rows, err := schedule.ProgramsReport(ctx, store, withArchive(req, arch, stream, variant))
 	if err != nil {
 		return err
-	}
-	names := map[int64]string{}
-	for _, p := range progs {
-		names[p.ID] = p.Title
-	}
-	diffs := make([]schedule.Diffusion, 0, len(rep.Rows))
-	for _, r := range rep.Rows {
-		diffs = append(diffs, r.Diffusion)
-	}
-	rows := schedule.ProgramRows(diffs, entries, names)
-	for i, r := range rep.Rows {
-		if r.Recorded {
-			rows[i].CoverageKnown, rows[i].Recorded, rows[i].Holes = true, r.Present, r.Missing()
-		}
 	}
 	return schedule.WriteProgramsCSV(w, loc, rows)
 }
@@ -196,24 +170,35 @@ func writeFile(path string, write func(io.Writer) error) error {
 // verifyProof is radio proof -verify: the sealed as-run chain, and the
 // segments it cites, checked for the period.
 func verifyProof(ctx context.Context, store *sqlitestore.Store, station schedule.Station, storeURL string, from, to time.Time, stdout io.Writer) error {
-	vc := seal.VerifyConfig{Store: store, StationID: station.ID, From: from, To: to}
-	if storeURL != "" {
-		a, err := storeurl.Open(ctx, storeURL, storeurl.Config{MustExist: true})
-		if err != nil {
-			return err
-		}
-		vc.Archive = a
-	}
-	res, err := seal.Verify(ctx, vc)
+	arch, err := openArchive(ctx, storeURL)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "chain: %d seals, head %s\n", res.Seals, res.Head)
-	fmt.Fprintf(stdout, "period: %d entries and %d citations checked, %d segments re-hashed\n", res.Entries, res.Citations, res.Segments)
+	res, err := seal.Verify(ctx, seal.VerifyConfig{Store: store, StationID: station.ID, From: from, To: to, Archive: arch})
+	if err != nil {
+		return err
+	}
+	if err := res.WriteText(stdout); err != nil {
+		return err
+	}
 	if res.Break != nil {
-		fmt.Fprintf(stdout, "BROKEN: %s\n", res.Break)
 		return res.Break
 	}
-	fmt.Fprintln(stdout, "intact")
 	return nil
+}
+
+// archiveFlag reads -dir and -store: the archive's URL, or "" for none.
+func archiveFlag(dir, storeURL string) (string, error) {
+	if dir != "" && storeURL != "" {
+		return "", usageError{errors.New("-dir and -store exclude each other")}
+	}
+	return dir + storeURL, nil
+}
+
+// openArchive opens the archive at url, which must exist; nil for "".
+func openArchive(ctx context.Context, url string) (archive.Store, error) {
+	if url == "" {
+		return nil, nil
+	}
+	return storeurl.Open(ctx, url, storeurl.Config{MustExist: true})
 }

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/airkeep/airkeep/schedule/listeners"
 	"github.com/airkeep/airkeep/schedule/seal"
 	"github.com/airkeep/airkeep/schedule/sqlitestore"
+	"github.com/airkeep/airkeep/schedule/stationapi"
 	"github.com/airkeep/airkeep/schedule/stationfile"
 	"github.com/airkeep/airkeep/streamer"
 )
@@ -95,10 +95,12 @@ type runner struct {
 	events   *procEvents
 	capture  *capture // nil when the station does not record itself
 	sealer   *seal.Sealer
+	gen      *schedule.Generator
 	samplers []*listeners.Sampler // one per Icecast server of the outputs
 	arch     archive.Store        // nil likewise
 	ln       net.Listener
 	srv      *http.Server
+	api      *stationapi.Handler
 	started  time.Time
 	stderr   io.Writer
 	every    time.Duration
@@ -121,32 +123,29 @@ func newRunner(ctx context.Context, rc runnerConfig) (_ *runner, err error) {
 		}
 		return nil, err
 	}
-	for _, d := range []string{c.LiquidsoapDir, filepath.Join(c.LiquidsoapDir, "playlists")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, err
-		}
+	if err := c.MakeDirs(); err != nil {
+		return nil, err
 	}
 	r.events = newProcEvents()
 	if c.Streamer.AllowRoot && os.Geteuid() == 0 {
 		r.log.Warn("running Liquidsoap as root: its own root check is disabled (liquidsoap.allow_root)")
 	}
-	r.proc, err = streamer.NewProcess(streamer.ProcessConfig{Station: c.Streamer, Binary: c.Binary, Dir: c.LiquidsoapDir,
-		OnEvent: r.events.onEvent, Logger: r.log.With("component", "liquidsoap")})
-	if err != nil {
+	pc := c.ProcessConfig()
+	pc.OnEvent, pc.Logger = r.events.onEvent, r.log.With("component", "liquidsoap")
+	if r.proc, err = streamer.NewProcess(pc); err != nil {
 		return nil, err
 	}
-	r.ctl, err = streamer.NewController(streamer.ControllerConfig{Station: c.Streamer, Location: c.Location,
-		Margin: c.Delay + 5*time.Second, Logger: r.log.With("component", "controller")})
-	if err != nil {
+	cc := c.ControllerConfig()
+	cc.Logger = r.log.With("component", "controller")
+	if r.ctl, err = streamer.NewController(cc); err != nil {
 		return nil, err
 	}
-	if err := r.writePlaylists(ctx); err != nil {
+	if err := c.WritePlaylists(ctx, r.store, r.station.ID, r.ctl); err != nil {
 		return nil, err
 	}
-	r.mon, err = schedule.New(schedule.Config{Store: r.store, Player: r.ctl, StationID: r.station.ID,
-		Delay: c.Delay, CancelTimeout: c.CancelTimeout, SyncInterval: c.SyncInterval, DealerSource: c.Streamer.DealerID(),
-		Logger: r.log.With("component", "monitor")})
-	if err != nil {
+	mc := c.MonitorConfig(r.store, r.ctl, r.station.ID)
+	mc.Logger = r.log.With("component", "monitor")
+	if r.mon, err = schedule.New(mc); err != nil {
 		return nil, err
 	}
 
@@ -176,33 +175,19 @@ func newRunner(ctx context.Context, rc runnerConfig) (_ *runner, err error) {
 	if r.sealer, err = seal.NewSealer(sc); err != nil {
 		return nil, err
 	}
-	if r.samplers, err = newSamplers(c, r.store, r.station.ID, rc.Listeners, r.log); err != nil {
+	if r.gen, err = schedule.NewGenerator(schedule.GeneratorConfig{Store: r.store, StationID: r.station.ID, Ahead: time.Duration(c.Weeks) * 7 * 24 * time.Hour,
+		Logger: r.log}); err != nil {
+		return nil, err
+	}
+	if r.samplers, err = c.Samplers(r.store, r.station.ID, rc.Listeners, r.log.With("component", "listeners")); err != nil {
+		return nil, err
+	}
+	if r.api, err = stationapi.New(stationapi.Config{Store: r.store, Station: r.station, Player: r.ctl,
+		Extend: func(_ context.Context, n stationapi.Now) any { return r.nowState(n) }, Logger: r.log.With("component", "api")}); err != nil {
 		return nil, err
 	}
 	r.srv = &http.Server{Handler: r.handler(), ReadHeaderTimeout: 10 * time.Second}
 	return r, nil
-}
-
-// writePlaylists writes each music rotation's m3u from the store before
-// Liquidsoap starts (it reads them at start-up), so that music plays from
-// its first second; the monitor keeps them in sync afterwards.
-func (r *runner) writePlaylists(ctx context.Context) error {
-	lists, err := r.store.StreamPlaylists(ctx, r.station.ID)
-	if err != nil {
-		return err
-	}
-	uris := map[string][]string{}
-	for _, pl := range lists {
-		for _, s := range pl.Sounds {
-			uris[pl.Name] = append(uris[pl.Name], s.Path)
-		}
-	}
-	for _, p := range r.cfg.Streamer.Playlists {
-		if err := r.ctl.WritePlaylist(p.ID, uris[p.ID]); err != nil {
-			return fmt.Errorf("music playlist %s: %w", p.ID, err)
-		}
-	}
-	return nil
 }
 
 // loopback returns the address to reach a listener from this host.
@@ -266,7 +251,7 @@ func (r *runner) Run(ctx context.Context) error {
 	for _, s := range r.samplers {
 		g.Go(func() error { return s.Run(gctx) })
 	}
-	g.Go(func() error { return r.regenerate(gctx) })
+	g.Go(func() error { return r.gen.Run(gctx) })
 	g.Go(func() error { return r.progress(gctx) })
 	gerr := g.Wait()
 	// Everything that writes the as-run log has stopped: seal what its last
@@ -285,30 +270,6 @@ func (r *runner) Run(ctx context.Context) error {
 		return gerr
 	}
 	return nil
-}
-
-// regenerate keeps the coming weeks generated while the station runs, as
-// aircox's daily cron does: a station left running for months never runs
-// out of diffusions.
-func (r *runner) regenerate(ctx context.Context) error {
-	const every = 6 * time.Hour
-	t := time.NewTimer(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		now := time.Now()
-		rep, err := schedule.Generate(ctx, r.store, schedule.GenerateRequest{StationID: r.station.ID, From: now, To: now.AddDate(0, 0, 7*r.cfg.Weeks)})
-		if err != nil && ctx.Err() == nil {
-			r.log.Warn("generating the coming weeks failed; retrying later", "err", err)
-		} else if err == nil && rep.Created > 0 {
-			r.log.Info("diffusions generated", "created", rep.Created, "conflicts", len(rep.Conflicts))
-		}
-		t.Reset(every)
-	}
 }
 
 // progress writes one status line on stderr every r.every: rewritten in
@@ -337,7 +298,7 @@ func (r *runner) statusLine(ctx context.Context) string {
 	if pid := r.proc.PID(); pid > 0 {
 		fmt.Fprintf(&b, " (pid %d, %d starts)", pid, r.proc.Starts())
 	}
-	if now, err := r.nowState(ctx, time.Now()); err == nil {
+	if now, err := r.api.Now(ctx, time.Now()); err == nil {
 		if oa := now.OnAir; oa != nil && oa.URI != "" {
 			fmt.Fprintf(&b, " | on air: %s %s", oa.Source, oa.Title)
 			if oa.Diffusion != nil {
@@ -385,15 +346,4 @@ func (r *runner) Close() {
 	if r.store != nil {
 		_ = r.store.Close()
 	}
-}
-
-// soundTitle names what NowPlaying found on air.
-func soundTitle(np schedule.Playing) string {
-	switch {
-	case np.Track != nil && np.Track.Title != "":
-		return np.Track.Title
-	case np.Sound != nil && np.Sound.Name != "":
-		return np.Sound.Name
-	}
-	return filepath.Base(np.URI)
 }

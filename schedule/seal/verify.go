@@ -87,6 +87,25 @@ type VerifyResult struct {
 	Break *Break
 }
 
+// WriteText writes the result for a person: the chain, what was checked,
+// then "intact" or the break.
+//
+//	chain: 42 seals, head 3f…
+//	period: 40 entries and 12 citations checked, 12 segments re-hashed
+//	intact
+func (r VerifyResult) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "chain: %d seals, head %s\n", r.Seals, r.Head)
+	fmt.Fprintf(&b, "period: %d entries and %d citations checked, %d segments re-hashed\n", r.Entries, r.Citations, r.Segments)
+	if r.Break != nil {
+		fmt.Fprintf(&b, "BROKEN: %s\n", r.Break)
+	} else {
+		b.WriteString("intact\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
 // Verify recomputes a station's chain from its first seal, compares
 // every sealed entry of [From, To) with its row and what it names, checks
 // that no entry of the period was left out, and re-hashes every segment

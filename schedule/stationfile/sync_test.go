@@ -1,8 +1,6 @@
 package stationfile
 
 import (
-	"bytes"
-	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/airkeep/airkeep/schedule"
 	"github.com/airkeep/airkeep/schedule/sqlitestore"
+	"github.com/airkeep/airkeep/schedule/stationfile/stationfiletest"
 )
 
 // writeStation writes a station folder: the station file and the given
@@ -25,7 +24,7 @@ func writeStation(t *testing.T, src string, files ...string) (dir, path string) 
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		switch filepath.Ext(f) {
 		case ".wav":
-			require.NoError(t, os.WriteFile(p, silentWAV(time.Second), 0o644))
+			require.NoError(t, stationfiletest.WriteWAV(p, time.Second, stationfiletest.Tone{Freqs: []float64{440}}))
 		case ".mp3":
 			require.NoError(t, os.WriteFile(p, mp3Fixture(t), 0o644))
 		default:
@@ -35,24 +34,6 @@ func writeStation(t *testing.T, src string, files ...string) (dir, path string) 
 	path = filepath.Join(dir, "station.toml")
 	require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
 	return dir, path
-}
-
-// silentWAV is d of 8 kHz 8-bit mono silence as a WAV file.
-func silentWAV(d time.Duration) []byte {
-	const rate = 8000
-	n := int(d.Seconds() * rate)
-	b := binary.LittleEndian.AppendUint32([]byte("RIFF"), uint32(36+n))
-	b = append(b, "WAVEfmt "...)
-	b = binary.LittleEndian.AppendUint32(b, 16)
-	b = binary.LittleEndian.AppendUint16(b, 1) // PCM
-	b = binary.LittleEndian.AppendUint16(b, 1) // mono
-	b = binary.LittleEndian.AppendUint32(b, rate)
-	b = binary.LittleEndian.AppendUint32(b, rate) // bytes per second
-	b = binary.LittleEndian.AppendUint16(b, 1)    // block align
-	b = binary.LittleEndian.AppendUint16(b, 8)    // bits per sample
-	b = append(b, "data"...)
-	b = binary.LittleEndian.AppendUint32(b, uint32(n))
-	return append(b, bytes.Repeat([]byte{0x80}, n)...)
 }
 
 // mp3Fixture is 2 s of MP3 made by ffmpeg, from schedule/audio's fixtures.
