@@ -183,7 +183,7 @@ func newRunner(ctx context.Context, rc runnerConfig) (_ *runner, err error) {
 		return nil, err
 	}
 	if r.api, err = stationapi.New(stationapi.Config{Store: r.store, Station: r.station, Player: r.ctl,
-		Extend: func(_ context.Context, n stationapi.Now) any { return r.nowState(n) }, Logger: r.log.With("component", "api")}); err != nil {
+		Extend: func(_ context.Context, n stationapi.Now) any { return r.nowState(n) }, Logger: r.log}); err != nil {
 		return nil, err
 	}
 	r.srv = &http.Server{Handler: r.handler(), ReadHeaderTimeout: 10 * time.Second}

@@ -70,6 +70,9 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Store == nil {
 		return nil, &ConfigError{Field: "Store", Reason: "required"}
 	}
+	if cfg.Station.ID == 0 {
+		return nil, &ConfigError{Field: "Station", Reason: "required: the station as stored, with its ID"}
+	}
 	loc, err := schedule.LoadZone(cfg.Station.Zone)
 	if err != nil {
 		return nil, &ConfigError{Field: "Station", Reason: fmt.Sprintf("zone %q: %v", cfg.Station.Zone, err)}

@@ -161,7 +161,10 @@ func TestConfig(t *testing.T) {
 	_, err := stationapi.New(stationapi.Config{Station: sta})
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, "Store", ce.Field)
-	_, err = stationapi.New(stationapi.Config{Store: st, Station: schedule.Station{Zone: "Mars/Olympus"}})
+	_, err = stationapi.New(stationapi.Config{Store: st, Station: schedule.Station{Slug: "radio", Zone: "UTC"}})
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, "Station", ce.Field)
+	_, err = stationapi.New(stationapi.Config{Store: st, Station: schedule.Station{ID: sta.ID, Zone: "Mars/Olympus"}})
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, "Station", ce.Field)
 }

@@ -42,6 +42,12 @@
 //		return err // *stationfile.Error: every problem, one per line
 //	}
 //	rep, warnings, err := st.Sync(ctx, store, time.Now()) // schedule.SyncStation, then Generate
-//	...
-//	proc, err := streamer.NewProcess(streamer.ProcessConfig{Station: st.Streamer, Binary: st.Binary, Dir: st.LiquidsoapDir})
+//
+// and to run it, the configurations of the packages' components:
+//
+//	proc, err := streamer.NewProcess(st.ProcessConfig())
+//	ctl, err := streamer.NewController(st.ControllerConfig())
+//	err = st.WritePlaylists(ctx, store, stationID, ctl) // before Liquidsoap starts
+//	mon, err := schedule.New(st.MonitorConfig(store, ctl, stationID))
+//	airCfg, err := st.AirConfig(ctx, store, stationID, ctl) // then schedule.NewAir; stationfile.AirEvent relays ctl.Watch
 package stationfile
