@@ -49,11 +49,43 @@ func (systemClock) Now() time.Time { return time.Now() }
 
 func (systemClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
 
+// AfterFunc is time.AfterFunc; see the package function AfterFunc.
+func (systemClock) AfterFunc(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
+
 type systemTimer struct{ t *time.Timer }
 
 func (t systemTimer) C() <-chan time.Time        { return t.t.C }
 func (t systemTimer) Stop() bool                 { return t.t.Stop() }
 func (t systemTimer) Reset(d time.Duration) bool { return t.t.Reset(d) }
+
+// AfterFunc calls f in its own goroutine once d has elapsed on c, and
+// returns a stop function that cancels the call and reports whether it did
+// (false once f has been called). Clocks with a method of the same
+// signature (SystemClock, FakeClock) do it without a goroutine waiting in
+// the meantime, which matters to a component that arms a deadline per
+// request; for other clocks a goroutine waits on a Timer.
+func AfterFunc(c Clock, d time.Duration, f func()) (stop func() bool) {
+	if a, ok := c.(interface {
+		AfterFunc(time.Duration, func()) func() bool
+	}); ok {
+		return a.AfterFunc(d, f)
+	}
+	t := c.NewTimer(d)
+	cancel := make(chan struct{})
+	var once sync.Once
+	go func() {
+		select {
+		case <-t.C():
+			f()
+		case <-cancel:
+		}
+	}()
+	return func() bool {
+		stopped := t.Stop()
+		once.Do(func() { close(cancel) })
+		return stopped
+	}
+}
 
 // Sleep waits for d on c, or until ctx is done, whichever comes first. It
 // returns ctx.Err() when the context ended the wait.
@@ -110,6 +142,17 @@ func (c *FakeClock) NewTimer(d time.Duration) Timer {
 	return t
 }
 
+// AfterFunc calls f in its own goroutine when the fake time reaches
+// Now()+d; it counts as a pending timer until then. See the package
+// function AfterFunc.
+func (c *FakeClock) AfterFunc(d time.Duration, f func()) func() bool {
+	t := &fakeTimer{clock: c, fn: f}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.schedule(t, d)
+	return t.Stop
+}
+
 // Advance moves the fake time forward by d, firing every timer whose
 // deadline is reached, earliest first.
 func (c *FakeClock) Advance(d time.Duration) {
@@ -133,10 +176,7 @@ func (c *FakeClock) Set(t time.Time) {
 		// Time steps to each deadline so that a timer's value is its own
 		// deadline, as with a real timer firing on time.
 		c.now = ft.deadline
-		select {
-		case ft.ch <- ft.deadline:
-		default:
-		}
+		ft.fire(ft.deadline)
 	}
 	c.now = t
 	c.notify()
@@ -189,10 +229,7 @@ func (c *FakeClock) schedule(t *fakeTimer, d time.Duration) {
 	c.seq++
 	t.seq = c.seq
 	if d <= 0 {
-		select {
-		case t.ch <- c.now:
-		default:
-		}
+		t.fire(c.now)
 		return
 	}
 	t.active = true
@@ -236,10 +273,24 @@ func (c *FakeClock) notify() {
 
 type fakeTimer struct {
 	clock    *FakeClock
-	ch       chan time.Time
+	ch       chan time.Time // nil for an AfterFunc
+	fn       func()
 	deadline time.Time
 	seq      uint64
 	active   bool
+}
+
+// fire delivers the timer's time, or calls its function. The clock's mu
+// is held.
+func (t *fakeTimer) fire(now time.Time) {
+	if t.fn != nil {
+		go t.fn()
+		return
+	}
+	select {
+	case t.ch <- now:
+	default:
+	}
 }
 
 func (t *fakeTimer) C() <-chan time.Time { return t.ch }

@@ -117,6 +117,64 @@ func TestBlockUntilContextGivesUp(t *testing.T) {
 	require.ErrorIs(t, c.BlockUntilContext(ctx, 1), context.Canceled)
 }
 
+// plainClock hides FakeClock's AfterFunc method, so AfterFunc takes the
+// path of clocks that have none.
+type plainClock struct{ c *airkeep.FakeClock }
+
+func (p plainClock) Now() time.Time                         { return p.c.Now() }
+func (p plainClock) NewTimer(d time.Duration) airkeep.Timer { return p.c.NewTimer(d) }
+
+// TestAfterFunc: a function runs once its time is reached, in deadline
+// order with the other timers, counts as pending until then, and a stop
+// before then cancels it; the same with and without the clock's own
+// AfterFunc.
+func TestAfterFunc(t *testing.T) {
+	for _, own := range []bool{true, false} {
+		t.Run(fmt.Sprintf("own method %v", own), func(t *testing.T) {
+			fc := airkeep.NewFakeClock(t0)
+			var c airkeep.Clock = fc
+			if !own {
+				c = plainClock{fc}
+			}
+			fired := make(chan string, 3)
+			at := func(name string) func() { return func() { fired <- name + " " + fc.Now().Sub(t0).String() } }
+			airkeep.AfterFunc(c, 2*time.Second, at("second"))
+			airkeep.AfterFunc(c, time.Second, at("first"))
+			stop := airkeep.AfterFunc(c, 1500*time.Millisecond, at("stopped"))
+			fc.BlockUntil(3)
+			require.True(t, stop())
+			require.False(t, stop(), "a second stop stops nothing")
+
+			fc.Advance(time.Second - time.Nanosecond)
+			select {
+			case f := <-fired:
+				t.Fatalf("%s ran before its time", f)
+			default:
+			}
+			fc.Advance(time.Nanosecond)
+			require.Equal(t, "first 1s", <-fired)
+			fc.Advance(time.Second)
+			require.Equal(t, "second 2s", <-fired)
+			require.Zero(t, fc.Pending())
+			select {
+			case f := <-fired:
+				t.Fatalf("%s ran after its stop", f)
+			default:
+			}
+
+			late := airkeep.AfterFunc(c, 0, at("at once"))
+			require.Equal(t, "at once 2s", <-fired)
+			require.False(t, late(), "nothing to stop once it ran")
+		})
+	}
+	t.Run("system clock", func(t *testing.T) {
+		done := make(chan struct{})
+		airkeep.AfterFunc(airkeep.SystemClock(), time.Millisecond, func() { close(done) })
+		<-done
+		require.True(t, airkeep.AfterFunc(airkeep.SystemClock(), time.Hour, func() { t.Error("ran") })())
+	})
+}
+
 func TestOrSystem(t *testing.T) {
 	require.Equal(t, airkeep.SystemClock(), airkeep.OrSystem(nil))
 	c := airkeep.NewFakeClock(t0)

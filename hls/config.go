@@ -212,10 +212,13 @@ type settings struct {
 	// autoHeadersSoft and autoBodySoft: the soft segment timeouts were
 	// left at 0, so they follow each segment's duration (softTimeouts).
 	autoHeadersSoft, autoBodySoft bool
-	// bufs recycles copy buffers: a thousand variants downloading at once
-	// would otherwise allocate one per attempt.
-	bufs sync.Pool
 }
+
+// copyBufs recycles copy buffers across every Recorder of the process: a
+// thousand variants downloading at once would otherwise allocate one per
+// attempt, and a pool per Recorder, emptied by every garbage collection,
+// would refill hundreds of 256-KiB buffers after each.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
 
 // copyBufferSize is the unit segments are read and written in. 256 KiB,
 // not io.Copy's 32 KiB: a 1 MB segment then costs 4 reads and 4 writes,
@@ -401,7 +404,6 @@ func newSettings(cfg Config) (*settings, error) {
 	if s.client == nil {
 		s.client = DefaultHTTPClient(l.PerHost)
 	}
-	s.bufs.New = func() any { b := make([]byte, copyBufferSize); return &b }
 	s.hosts = cfg.Hosts
 	if s.hosts == nil {
 		s.hosts = NewHostLimiter(l.PerHost)

@@ -157,85 +157,94 @@ type deadline struct {
 	what    string
 }
 
-// watchdog runs soft and hard deadlines for one request on the Clock with a
-// single timer: soft deadlines call onSoft, a hard one cancels the request
-// with ErrTimeout. It owns one goroutine, stopped by stop.
+// watchdog runs soft and hard deadlines for one request on the Clock, one
+// at a time, with callbacks rather than a goroutine of its own (a capture
+// arms one per request, thousands a second): soft deadlines call onSoft, a
+// hard one cancels the request with ErrTimeout.
 type watchdog struct {
-	headers chan struct{}
-	done    chan struct{}
-	wg      sync.WaitGroup
-	once    sync.Once
+	clock  airkeep.Clock
+	start  time.Time
+	steps  []deadline
+	onSoft func(what string)
+	cancel context.CancelCauseFunc
+
+	mu      sync.Mutex
+	next    int
+	gen     uint64 // bumped whenever the armed deadline changes: a late call is ignored
+	disarm  func() bool
+	headers bool // the response headers arrived
+	stopped bool
 }
 
 func startWatchdog(ctx context.Context, clock airkeep.Clock, steps []deadline, onSoft func(what string)) (context.Context, *watchdog) {
 	wctx, cancel := context.WithCancelCause(ctx)
-	// headers is buffered: the watchdog may have returned (its context
-	// ended) when the headers arrive, and nobody would receive.
-	w := &watchdog{headers: make(chan struct{}, 1), done: make(chan struct{})}
-	start := clock.Now()
-	w.wg.Add(1)
-	go func() {
-		defer w.wg.Done()
-		defer cancel(nil)
-		gotHeaders := false
-		hc := w.headers
-		next := 0
-		var t airkeep.Timer
-		defer func() {
-			if t != nil {
-				t.Stop()
-			}
-		}()
-		for {
-			for next < len(steps) && steps[next].headers && gotHeaders {
-				next++
-			}
-			var c <-chan time.Time
-			if next < len(steps) {
-				d := steps[next].after - clock.Now().Sub(start)
-				if t == nil {
-					t = clock.NewTimer(d)
-				} else {
-					t.Reset(d)
-				}
-				c = t.C()
-			}
-			select {
-			case <-c:
-				s := steps[next]
-				next++
-				if s.hard {
-					cancel(fmt.Errorf("%w: %s", ErrTimeout, s.what))
-					return
-				}
-				if onSoft != nil {
-					onSoft(s.what)
-				}
-			case <-hc:
-				gotHeaders = true
-				hc = nil
-			case <-w.done:
-				return
-			case <-wctx.Done():
-				return
-			}
-		}
-	}()
+	w := &watchdog{clock: clock, start: clock.Now(), steps: steps, onSoft: onSoft, cancel: cancel}
+	w.mu.Lock()
+	w.armLocked()
+	w.mu.Unlock()
 	return wctx, w
 }
 
-// gotHeaders tells the watchdog the response headers arrived.
-func (w *watchdog) gotHeaders() {
-	select {
-	case w.headers <- struct{}{}:
-	default:
+// armLocked arms the next deadline that still applies. w.mu held.
+func (w *watchdog) armLocked() {
+	for w.next < len(w.steps) && w.steps[w.next].headers && w.headers {
+		w.next++
+	}
+	w.gen++
+	if w.next == len(w.steps) {
+		w.disarm = nil
+		return
+	}
+	gen := w.gen
+	w.disarm = airkeep.AfterFunc(w.clock, w.steps[w.next].after-w.clock.Now().Sub(w.start), func() { w.fire(gen) })
+}
+
+func (w *watchdog) fire(gen uint64) {
+	w.mu.Lock()
+	if w.stopped || gen != w.gen {
+		w.mu.Unlock()
+		return
+	}
+	s := w.steps[w.next]
+	w.next++
+	if s.hard {
+		w.stopped = true
+		w.mu.Unlock()
+		w.cancel(fmt.Errorf("%w: %s", ErrTimeout, s.what))
+		return
+	}
+	w.armLocked()
+	w.mu.Unlock()
+	if w.onSoft != nil {
+		w.onSoft(s.what)
 	}
 }
 
-// stop ends the watchdog and waits for its goroutine.
+// gotHeaders tells the watchdog the response headers arrived: the
+// deadlines for them no longer apply.
+func (w *watchdog) gotHeaders() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.headers || w.stopped {
+		return
+	}
+	w.headers = true
+	if w.next < len(w.steps) && w.steps[w.next].headers {
+		w.disarm()
+		w.armLocked()
+	}
+}
+
+// stop ends the watchdog and releases its context. A soft deadline that
+// was firing as it stopped may still call onSoft.
 func (w *watchdog) stop() {
-	w.once.Do(func() { close(w.done) })
-	w.wg.Wait()
+	w.mu.Lock()
+	w.stopped = true
+	if w.disarm != nil {
+		w.disarm()
+	}
+	w.mu.Unlock()
+	w.cancel(nil)
 }
 
 // cause returns the error that ended ctx: ErrTimeout from a watchdog, or

@@ -287,9 +287,9 @@ func (g *getter) attempt(ctx context.Context, n int, slot func(), onSoft func())
 		}
 		written += int64(len(prefix))
 	}
-	bp := s.bufs.Get().(*[]byte)
+	bp := copyBufs.Get().(*[]byte)
 	nb, err := copyFull(sw, body, *bp)
-	s.bufs.Put(bp)
+	copyBufs.Put(bp)
 	written += nb
 	if sw.err != nil {
 		w.Abort()
@@ -357,9 +357,9 @@ func (g *getter) buffer(ctx, wctx context.Context, seg archive.Segment, prefix [
 	}
 	data = append(data, prefix...)
 	bw := &appendWriter{b: data}
-	bp := s.bufs.Get().(*[]byte)
+	bp := copyBufs.Get().(*[]byte)
 	nb, err := copyFull(bw, body, *bp)
-	s.bufs.Put(bp)
+	copyBufs.Put(bp)
 	data = bw.b
 	if err == nil && resp.ContentLength >= 0 && j.seg.Range == nil && !decrypted && nb != resp.ContentLength {
 		err = io.ErrUnexpectedEOF

@@ -45,6 +45,12 @@ func (c *ScaledClock) NewTimer(d time.Duration) airkeep.Timer {
 	return t
 }
 
+// AfterFunc calls f in its own goroutine after d of scaled time; see
+// airkeep.AfterFunc.
+func (c *ScaledClock) AfterFunc(d time.Duration, f func()) func() bool {
+	return time.AfterFunc(c.real(d), f).Stop
+}
+
 func (c *ScaledClock) real(d time.Duration) time.Duration {
 	return time.Duration(float64(d) / c.factor)
 }
