@@ -16,7 +16,10 @@
 //   - streamer: a Liquidsoap controller (script generation, process
 //     supervision, a safe client for its command server).
 //   - schedule: programs, recurring schedules, diffusions and the monitor that
-//     starts them on time and keeps an as-run log.
+//     starts them on time and keeps an as-run log. Its sub-package
+//     schedule/stationfile reads a whole station from a TOML file into
+//     schedule's and streamer's types, and schedule/stationapi serves what
+//     is on air and the as-run log over HTTP.
 //
 // This root package holds what they share: the Clock. Every component takes
 // a Clock in its Config (nil means SystemClock()), so that tests drive time
