@@ -259,14 +259,11 @@ func cause(ctx context.Context, err error) error {
 // get issues a GET for rawURL (with a byte range if br is set) and checks
 // the status. The caller closes the body.
 func (s *settings) get(ctx context.Context, rawURL string, br *playlist.ByteRange) (*http.Response, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil || (req.URL.Scheme != "http" && req.URL.Scheme != "https") {
 		return nil, fmt.Errorf("hls: refusing URL %q", clip(rawURL))
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		return nil, err
-	}
+	u := req.URL
 	req.Header.Set("User-Agent", "airkeep-hls/1")
 	if br != nil {
 		req.Header.Set("Range", "bytes="+strconv.FormatInt(br.Offset, 10)+"-"+strconv.FormatInt(br.Offset+br.Length-1, 10))

@@ -23,6 +23,7 @@ type job struct {
 	suspect bool      // its worker saw PDT skew
 	maps    *blobCache
 	seen    time.Time // when it was first listed; the give-up clock starts here
+	host    string    // of seg.URI, for the host limiter
 }
 
 // errSuperseded cancels attempts made pointless by a sibling's success.
@@ -195,7 +196,7 @@ func (g *getter) attempt(ctx context.Context, n int, slot func(), onSoft func())
 	// off parallel attempts that would only queue too.
 	if slot == nil {
 		var err error
-		if slot, err = s.hosts.acquire(ctx, hostOf(j.seg.URI)); err != nil {
+		if slot, err = s.hosts.acquire(ctx, j.host); err != nil {
 			return attemptResult{err: err}
 		}
 	}

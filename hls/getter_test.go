@@ -72,7 +72,7 @@ func (w tWriter) Write(p []byte) (int, error) {
 // runGetter runs one getter for seg in the background.
 func runGetter(v *variant, seg playlist.Segment) chan struct{} {
 	done := make(chan struct{})
-	j := &job{seg: seg, start: t0, maps: newBlobCache(4, &v.fetches), seen: v.s.clock.Now()}
+	j := &job{seg: seg, start: t0, maps: newBlobCache(4, &v.fetches), seen: v.s.clock.Now(), host: hostOf(seg.URI)}
 	go func() {
 		defer close(done)
 		(&getter{v: v, j: j, stopping: v.stopping}).run(v.getCtx)

@@ -408,6 +408,7 @@ func (v *variant) pruneLocked(now time.Time, pl *playlist.Media) {
 
 // enqueueLocked queues a job and starts getters up to the limit. v.mu held.
 func (v *variant) enqueueLocked(j *job) {
+	j.host = hostOf(j.seg.URI)
 	v.queue = append(v.queue, j)
 	if len(v.queue) > v.s.Limits.Queue {
 		v.drop(v.queue[0], "queue full")
@@ -430,7 +431,7 @@ func (v *variant) drop(j *job, reason string) {
 // on. v.mu held.
 func (v *variant) pumpLocked() {
 	for v.running < v.s.Limits.Getters && len(v.queue) > 0 && v.getCtx.Err() == nil && v.waitSlot == nil {
-		host := hostOf(v.queue[0].seg.URI)
+		host := v.queue[0].host
 		ok, cancel := v.s.hosts.reserve(host, func() { v.onSlot(host) })
 		if !ok {
 			v.waitSlot = cancel
@@ -448,7 +449,7 @@ func (v *variant) onSlot(host string) {
 	defer v.wg.Done()
 	v.mu.Lock()
 	v.waitSlot = nil
-	if v.running < v.s.Limits.Getters && len(v.queue) > 0 && v.getCtx.Err() == nil && hostOf(v.queue[0].seg.URI) == host {
+	if v.running < v.s.Limits.Getters && len(v.queue) > 0 && v.getCtx.Err() == nil && v.queue[0].host == host {
 		v.startGetterLocked(release)
 		release = nil
 	}

@@ -27,6 +27,14 @@ func runCapture(ctx context.Context, cc childConfig) (report, error) {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if cc.MemProfile != "" {
+		defer func() {
+			if f, err := os.Create(cc.MemProfile); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	store, err := archive.NewDirStore(archive.DirConfig{Root: cc.Dir, NoSync: cc.NoSync})
 	if err != nil {
 		return rep, err

@@ -90,6 +90,7 @@ type options struct {
 	perHost    int
 	only       string
 	cpuProfile string
+	memProfile string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -105,6 +106,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.perHost, "per-host", 64, "segment downloads in flight to the origin (both runs)")
 	fs.StringVar(&o.only, "only", "", "run only \"capture\" or \"baseline\"")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the capture run's CPU profile to this file")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write the capture run's heap profile (allocations included) to this file at its end")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return o, err
@@ -161,6 +163,7 @@ type childConfig struct {
 	NoSync     bool
 	PerHost    int
 	CPUProfile string
+	MemProfile string
 }
 
 // report is what a child prints on stdout when it is done.
@@ -270,6 +273,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, self []st
 		}
 		if role == "capture" {
 			cc.CPUProfile = o.cpuProfile
+			cc.MemProfile = o.memProfile
 		}
 		_ = real0
 		res, err := runChild(ctx, self, role, cc, pub, origin)

@@ -148,3 +148,37 @@ func FuzzParseHostileMaster(f *testing.F) {
 		}
 	})
 }
+
+// FuzzResolve: the short cut for plain relative names gives exactly what
+// resolving them through net/url gives, error or URL.
+func FuzzResolve(f *testing.F) {
+	for _, s := range [][2]string{
+		{"https://h.example/p/list.m3u8", "seg1.ts"},
+		{"http://h:8080/c/ch1/source/index.m3u8?token=abc", "e0/12.ts?token=abc"},
+		{"http://u:p@h/a/b/", "../x.ts"},
+		{"http://h/a/list.m3u8", "./x.ts"},
+		{"http://h/a/list.m3u8", ".."},
+		{"http://h/a/list.m3u8", "...ts"},
+		{"http://h/a/list.m3u8", ".hidden/x.ts?"},
+		{"http://h/a%20b/list.m3u8", "x y.ts"},
+		{"http://h/list.m3u8", "seg.ts?a=1&b=2/3,4;5+6"},
+		{"http://h/list.m3u8", "a:b.ts"},
+		{"https://h/", "http://other/x.ts"},
+		{"http://h/a/list.m3u8", "{$v}.ts"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, base, ref string) {
+		b, err := url.Parse(base)
+		if err != nil {
+			return
+		}
+		want, werr := resolver{base: b}.resolve(ref)
+		got, gerr := newResolver(b).resolve(ref)
+		if werr != nil || gerr != nil {
+			require.Equal(t, werr != nil, gerr != nil, "base %q ref %q: %v / %v", base, ref, werr, gerr)
+			return
+		}
+		require.Equal(t, want, got, "base %q ref %q", base, ref)
+	})
+}

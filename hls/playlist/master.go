@@ -1,6 +1,7 @@
 package playlist
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strconv"
@@ -53,7 +54,7 @@ func (p Parser) Master(body []byte, playlistURL string) (*Master, error) {
 	fail := func(line int, format string, args ...any) (*Master, error) {
 		return nil, &Error{URL: src, Line: line, Reason: fmt.Sprintf(format, args...)}
 	}
-	res := resolver{base: base}
+	res := newResolver(base)
 	mp := &Master{URL: playlistURL}
 	var bandwidths []uint64
 	// videoName maps a VIDEO group to the name of its DEFAULT rendition (or
@@ -110,8 +111,8 @@ func (p Parser) Master(body []byte, playlistURL string) (*Master, error) {
 		kept = append(kept, l)
 	}
 	gm := m3u8.NewMasterPlaylist()
-	norm := strings.Join(kept, "\n") + "\n"
-	if err := decodeSafely(src, func() error { return gm.DecodeFrom(strings.NewReader(norm), true) }); err != nil {
+	norm := joinLines(kept)
+	if err := decodeSafely(src, func() error { return gm.Decode(*bytes.NewBuffer(norm), true) }); err != nil {
 		return nil, err
 	}
 	k := 0

@@ -1,6 +1,7 @@
 package playlist
 
 import (
+	"bytes"
 	"math"
 	"strings"
 	"time"
@@ -65,8 +66,8 @@ func (p Parser) Media(body []byte, playlistURL string) (*Media, error) {
 	if err != nil {
 		return nil, &Error{URL: src, Reason: "decode", Err: err}
 	}
-	norm := strings.Join(ls, "\n") + "\n"
-	if err := decodeSafely(src, func() error { return gp.DecodeFrom(strings.NewReader(norm), true) }); err != nil {
+	norm := joinLines(ls)
+	if err := decodeSafely(src, func() error { return gp.Decode(*bytes.NewBuffer(norm), true) }); err != nil {
 		return nil, err
 	}
 	segs := gp.GetAllSegments()
@@ -80,7 +81,7 @@ func (p Parser) Media(body []byte, playlistURL string) (*Media, error) {
 	case m3u8.VOD:
 		pl.Type = "VOD"
 	}
-	if line, r := convert(pl, segs, raws, resolver{base: base}); r != "" {
+	if line, r := convert(pl, segs, raws, newResolver(base)); r != "" {
 		return fail(line, r)
 	}
 	if i := date(pl, p.skewTolerance()); i >= 0 {
