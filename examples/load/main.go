@@ -310,7 +310,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, self []st
 		}
 		fmt.Fprintf(stdout, "%-9s the origin used %.1f cpu-s (%.2f cores) serving this run\n", "", res.originCPU.Seconds(), res.originCPU.Seconds()/res.rep.Wall.Seconds())
 		if res.rep.Attempts > 0 {
-			fmt.Fprintf(stdout, "%-9s %d download attempts, %d of them retries or parallel attempts after a soft timeout\n", "", res.rep.Attempts, res.rep.Retries)
+			fmt.Fprintf(stdout, "%-9s %d download attempts, %d of them retries or parallel attempts after a soft timeout; %d gaps (sequence numbers never listed)\n", "", res.rep.Attempts, res.rep.Retries, res.rep.Gaps)
 		}
 		os.RemoveAll(rdir)
 		results = append(results, res)
