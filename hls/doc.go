@@ -44,6 +44,17 @@
 //     give-ups and duplicates are counted (Status) and reported as Events,
 //     never silently dropped.
 //
+// At scale, one process records a thousand variants. Segment downloads to
+// a host are bounded (Limits.PerHost, or a HostLimiter shared by
+// Recorders); segments that wait for a slot wait in the limiter's line,
+// first come first served, without a goroutine each. While a variant's
+// segments wait, its playlist is reloaded every third of the playlist's
+// duration instead of every target duration, and a slow reload is not
+// taken for a bad URL: the requests go to the downloads that are behind.
+// A stop reads each playlist once more, then lets the segments that began
+// before it finish within Timeouts.Shutdown. The load program in
+// examples/load measures all of it against a plain GET + SHA-256 + write.
+//
 // Playlists are parsed by package hls/playlist, a defensive layer around
 // github.com/grafov/m3u8; a playlist it refuses is reported as a
 // *playlist.Error. Segments are dated by their PDT; a stream without any
