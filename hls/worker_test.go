@@ -111,6 +111,22 @@ func drive(clock *airkeep.FakeClock, d, step time.Duration) {
 	synctest.Wait()
 }
 
+// waitStopped moves clock on a second at a time until Run returns on
+// done, through the stop's grace, and checks that it returned nil.
+func waitStopped(t *testing.T, clock *airkeep.FakeClock, done <-chan error) {
+	t.Helper()
+	for {
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+			return
+		default:
+			synctest.Wait()
+			clock.Advance(time.Second)
+		}
+	}
+}
+
 func (r *recorderRig) stop(t *testing.T) []Event {
 	r.cancel()
 	for {
@@ -443,16 +459,7 @@ func TestPlaylistSoftTimeout(t *testing.T) {
 		require.Equal(t, [2]int{5, 1}, look(), "one new worker")
 		require.Equal(t, 1, rec.Status().Variants[0].Workers)
 		cancel()
-		for {
-			select {
-			case err := <-done:
-				require.NoError(t, err)
-				return
-			default:
-				synctest.Wait()
-				clock.Advance(time.Second)
-			}
-		}
+		waitStopped(t, clock, done)
 	})
 }
 
@@ -540,15 +547,6 @@ func TestReloadsSlowWhileBehind(t *testing.T) {
 		require.Len(t, listAll(t, store), 6)
 		require.Zero(t, rec.Status().Total().HandOvers)
 		cancel()
-		for {
-			select {
-			case err := <-done:
-				require.NoError(t, err)
-				return
-			default:
-				synctest.Wait()
-				clock.Advance(time.Second)
-			}
-		}
+		waitStopped(t, clock, done)
 	})
 }
