@@ -174,6 +174,7 @@ type watchdog struct {
 	disarm  func() bool
 	headers bool // the response headers arrived
 	stopped bool
+	calling sync.WaitGroup // onSoft calls under way, which stop waits for
 }
 
 func startWatchdog(ctx context.Context, clock airkeep.Clock, steps []deadline, onSoft func(what string)) (context.Context, *watchdog) {
@@ -214,7 +215,9 @@ func (w *watchdog) fire(gen uint64) {
 		return
 	}
 	w.armLocked()
+	w.calling.Add(1)
 	w.mu.Unlock()
+	defer w.calling.Done()
 	if w.onSoft != nil {
 		w.onSoft(s.what)
 	}
@@ -235,8 +238,8 @@ func (w *watchdog) gotHeaders() {
 	}
 }
 
-// stop ends the watchdog and releases its context. A soft deadline that
-// was firing as it stopped may still call onSoft.
+// stop ends the watchdog and releases its context. Once it returns,
+// onSoft is not running and will not be called.
 func (w *watchdog) stop() {
 	w.mu.Lock()
 	w.stopped = true
@@ -244,6 +247,7 @@ func (w *watchdog) stop() {
 		w.disarm()
 	}
 	w.mu.Unlock()
+	w.calling.Wait()
 	w.cancel(nil)
 }
 
