@@ -50,9 +50,21 @@ type Config struct {
 }
 
 // ConfigError names a bad field of Config.
-type ConfigError struct{ Field, Reason string }
+type ConfigError struct {
+	Field  string
+	Reason string
+	Err    error // the cause, or nil
+}
 
-func (e *ConfigError) Error() string { return "stationapi: " + e.Field + ": " + e.Reason }
+func (e *ConfigError) Error() string {
+	if e.Err == nil {
+		return "stationapi: " + e.Field + ": " + e.Reason
+	}
+	return "stationapi: " + e.Field + ": " + e.Reason + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Handler serves the API; see the package documentation.
 type Handler struct {
@@ -75,7 +87,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	loc, err := schedule.LoadZone(cfg.Station.Zone)
 	if err != nil {
-		return nil, &ConfigError{Field: "Station", Reason: fmt.Sprintf("zone %q: %v", cfg.Station.Zone, err)}
+		return nil, &ConfigError{Field: "Station", Reason: fmt.Sprintf("zone %q", cfg.Station.Zone), Err: err}
 	}
 	h := &Handler{cfg: cfg, loc: loc, clock: cfg.Clock, log: cfg.Logger, mux: http.NewServeMux()}
 	if h.clock == nil {

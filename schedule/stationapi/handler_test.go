@@ -167,6 +167,9 @@ func TestConfig(t *testing.T) {
 	_, err = stationapi.New(stationapi.Config{Store: st, Station: schedule.Station{ID: sta.ID, Zone: "Mars/Olympus"}})
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, "Station", ce.Field)
+	require.Error(t, ce.Err, "the zone's own error is kept")
+	require.ErrorIs(t, err, ce.Err)
+	require.Contains(t, err.Error(), `zone "Mars/Olympus"`)
 }
 
 // The API of a station, served at the root of a server.
