@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -60,7 +61,7 @@ func (t systemTimer) Reset(d time.Duration) bool { return t.t.Reset(d) }
 
 // AfterFunc calls f in its own goroutine once d has elapsed on c, and
 // returns a stop function that cancels the call and reports whether it did
-// (false once f has been called). Clocks with a method of the same
+// (false when f has been or is being called). Clocks with a method of the same
 // signature (SystemClock, FakeClock) do it without a goroutine waiting in
 // the meantime, which matters to a component that arms a deadline per
 // request; for other clocks a goroutine waits on a Timer.
@@ -70,20 +71,28 @@ func AfterFunc(c Clock, d time.Duration, f func()) (stop func() bool) {
 	}); ok {
 		return a.AfterFunc(d, f)
 	}
+	// state decides, once, between the timer and stop: a stop that
+	// reports false means f runs, as with time.AfterFunc.
+	const pending, fired, stopped = 0, 1, 2
+	var state atomic.Int32
 	t := c.NewTimer(d)
 	cancel := make(chan struct{})
-	var once sync.Once
 	go func() {
 		select {
 		case <-t.C():
-			f()
+			if state.CompareAndSwap(pending, fired) {
+				f()
+			}
 		case <-cancel:
 		}
 	}()
 	return func() bool {
-		stopped := t.Stop()
-		once.Do(func() { close(cancel) })
-		return stopped
+		if !state.CompareAndSwap(pending, stopped) {
+			return false
+		}
+		t.Stop()
+		close(cancel)
+		return true
 	}
 }
 
